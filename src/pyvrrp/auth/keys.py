@@ -87,7 +87,9 @@ def _decode_inline(text: str, where: str) -> bytes:
         try:
             raw = bytes.fromhex(digits)
         except ValueError:
-            raise KeyValueError(f"{where}: hex: key has a character that is not a hex digit") from None
+            raise KeyValueError(
+                f"{where}: hex: key has a character that is not a hex digit"
+            ) from None
     else:
         if not text:
             raise KeyValueError(f"{where}: empty key")
@@ -138,7 +140,9 @@ def load_key(text: str, *, base_dir: Path | None = None) -> LoadedKey:
         try:
             content = data.decode("ascii").rstrip("\r\n\t ")
         except UnicodeDecodeError:
-            raise KeyValueError(f"key file {path} is not ASCII (write binary keys as hex:)") from None
+            raise KeyValueError(
+                f"key file {path} is not ASCII (write binary keys as hex:)"
+            ) from None
         raw = _decode_inline(content, f"key file {path}")
         return LoadedKey(Secret(raw), "file", str(path), tuple(warnings))
     form = "hex" if text.startswith("hex:") else "ascii"
