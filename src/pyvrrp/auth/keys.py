@@ -78,27 +78,29 @@ def check_key_id(key_id: int) -> int:
 
 
 def _decode_inline(text: str, where: str) -> bytes:
+    """Decode ``hex:...`` or ASCII; ``where`` prefixes messages ("key file X")."""
+    where = f"{where}: " if where else ""
     if text.startswith("hex:"):
         digits = text[4:]
         if not digits:
-            raise KeyValueError(f"{where}: empty hex: key")
+            raise KeyValueError(f"{where}empty hex: key")
         if len(digits) % 2:
-            raise KeyValueError(f"{where}: hex: key has an odd number of digits ({len(digits)})")
+            raise KeyValueError(f"{where}hex: key has an odd number of digits ({len(digits)})")
         try:
             raw = bytes.fromhex(digits)
         except ValueError:
             raise KeyValueError(
-                f"{where}: hex: key has a character that is not a hex digit"
+                f"{where}hex: key has a character that is not a hex digit"
             ) from None
     else:
         if not text:
-            raise KeyValueError(f"{where}: empty key")
+            raise KeyValueError(f"{where}empty key")
         if not text.isascii() or not text.isprintable():
-            raise KeyValueError(f"{where}: key is not printable ASCII (use hex: for binary keys)")
+            raise KeyValueError(f"{where}key is not printable ASCII (use hex: for binary keys)")
         raw = text.encode("ascii")
     if not KEY_MIN_LEN <= len(raw) <= KEY_MAX_LEN:
         raise KeyValueError(
-            f"{where}: key is {len(raw)} bytes, must be {KEY_MIN_LEN} to {KEY_MAX_LEN} bytes"
+            f"{where}key is {len(raw)} bytes, must be {KEY_MIN_LEN} to {KEY_MAX_LEN} bytes"
         )
     return raw
 
@@ -146,4 +148,4 @@ def load_key(text: str, *, base_dir: Path | None = None) -> LoadedKey:
         raw = _decode_inline(content, f"key file {path}")
         return LoadedKey(Secret(raw), "file", str(path), tuple(warnings))
     form = "hex" if text.startswith("hex:") else "ascii"
-    return LoadedKey(Secret(_decode_inline(text, "key")), form)
+    return LoadedKey(Secret(_decode_inline(text, "")), form)
