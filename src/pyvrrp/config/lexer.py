@@ -169,7 +169,10 @@ class Reader:
             self.definitions[m.group(1)] = value
             return
         if "$" in line:
+            before = len(self.diags.items)
             line = self._expand(_strip_comment(line), file, lineno)
+            if any(d.level == "error" for d in self.diags.items[before:]):
+                return  # a line with a failed expansion is not used at all
         words = self._split(line, file, lineno)
         if not words:
             return
@@ -345,11 +348,11 @@ def build_tree(tokens: list[Token], diags: Diagnostics) -> list[Node]:
             diags.error(tok.file, tok.line, "unexpected '}' (no block is open)")
             continue
         header, children = frames.pop()
-        node = Node(
-            header[0].text, tuple(header[1:]), tuple(children), header[0].file, header[0].line
-        )
-        current().append(node)
-        last_leaf_ok = False
+        if header[0].text:  # an anonymous block was reported when it opened
+            node = Node(
+                header[0].text, tuple(header[1:]), tuple(children), header[0].file, header[0].line
+            )
+            current().append(node)
     if stmt:
         current().append(leaf(stmt))
     while frames:

@@ -523,6 +523,7 @@ class _RawHmac:
     node: Node
     keys: list[HmacKey] = field(default_factory=list)
     failed_ids: set[int] = field(default_factory=set)
+    attempted: bool = False
     active_key: int | None = None
     active_node: Node | None = None
     anti_replay: str = "time"
@@ -540,6 +541,7 @@ def _parse_auth_hmac(ctx: _Ctx, node: Node) -> _RawHmac:
         kw = child.keyword
         try:
             if kw == "key":
+                raw.attempted = True
                 if len(child.args) != 2:
                     raise ctx.fail(child, "auth_hmac key needs an id and a value")
                 id_text = child.args[0].text
@@ -654,7 +656,12 @@ def _parse_track_interfaces(ctx: _Ctx, node: Node) -> list[TrackInterface]:
     for child in ctx.block(node):
         try:
             out.append(
-                TrackInterface(child.keyword, *_weight_opts(ctx, child), child.file, child.line)
+                TrackInterface(
+                    child.keyword,
+                    *_weight_opts(ctx, child, "track_interface"),
+                    child.file,
+                    child.line,
+                )
             )
         except _Fail:
             continue
@@ -666,14 +673,16 @@ def _parse_track_scripts(ctx: _Ctx, node: Node) -> list[TrackScript]:
     for child in ctx.block(node):
         try:
             out.append(
-                TrackScript(child.keyword, *_weight_opts(ctx, child), child.file, child.line)
+                TrackScript(
+                    child.keyword, *_weight_opts(ctx, child, "track_script"), child.file, child.line
+                )
             )
         except _Fail:
             continue
     return out
 
 
-def _weight_opts(ctx: _Ctx, node: Node) -> tuple[int | None, bool]:
+def _weight_opts(ctx: _Ctx, node: Node, what: str) -> tuple[int | None, bool]:
     words = node.arg_texts
     weight: int | None = None
     reverse = False
@@ -681,8 +690,8 @@ def _weight_opts(ctx: _Ctx, node: Node) -> tuple[int | None, bool]:
     while i < len(words):
         if words[i] == "weight":
             if i + 1 >= len(words):
-                raise ctx.fail(node, f"{node.keyword}: weight needs a value")
-            weight = ctx.int_text(node, words[i + 1], -253, 253, f"{node.keyword}: weight")
+                raise ctx.fail(node, f"{what} {node.keyword}: weight needs a value")
+            weight = ctx.int_text(node, words[i + 1], -253, 253, f"{what} {node.keyword}: weight")
             i += 2
         elif words[i] == "reverse":
             reverse = True
@@ -690,7 +699,7 @@ def _weight_opts(ctx: _Ctx, node: Node) -> tuple[int | None, bool]:
         elif words[i] == "noreverse":
             i += 1
         else:
-            raise ctx.fail(node, f"{node.keyword}: unknown option '{_short(words[i])}'")
+            raise ctx.fail(node, f"{what} {node.keyword}: unknown option '{_short(words[i])}'")
     return weight, reverse
 
 
@@ -1065,8 +1074,6 @@ def _finish_instance(
             f"vrrp_instance {name}: nopreempt does not work with state MASTER; starting as BACKUP",
         )
         state = "BACKUP"
-    if v.get("priority") == 255 and state == "BACKUP" and not nopreempt:
-        pass  # an address owner may start as BACKUP; it becomes master on the first timer
 
     # authentication
     legacy = raw.legacy
@@ -1184,7 +1191,7 @@ def _finish_hmac(
         )
         mode = "enforce"
     if not raw.keys:
-        if not raw.failed_ids:
+        if not raw.attempted:
             ctx.error(node, f"vrrp_instance {name}: auth_hmac has no key; auth_hmac disabled")
         else:
             ctx.error(
