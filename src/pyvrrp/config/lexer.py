@@ -285,14 +285,15 @@ def _logical_lines(text: str) -> Iterable[tuple[int, str]]:
         if not pending:
             start = number
         stripped = raw.rstrip()
+        piece = raw.lstrip() if pending else raw
         if stripped.endswith("\\") and _strip_comment(stripped).rstrip() == stripped:
-            pending.append(stripped[:-1])
+            pending.append(piece.rstrip()[:-1])
             continue
-        pending.append(raw)
-        yield start, " ".join(pending)
+        pending.append(piece)
+        yield start, "".join(pending)
         pending = []
     if pending:
-        yield start, " ".join(pending)
+        yield start, "".join(pending)
 
 
 def build_tree(tokens: list[Token], diags: Diagnostics) -> list[Node]:
