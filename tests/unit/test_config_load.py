@@ -607,3 +607,21 @@ def test_loader_never_raises_on_keywords(words: list[str]) -> None:
     assert result.config is not None
     result.format()
     redact(result.config)
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("advert_int 1E+999999", "advert_int '1E+999999' is out of range"),
+        ("preempt_delay 1E+999999", "preempt_delay '1E+999999' is out of range"),
+        ("advert_int NaN", "advert_int 'NaN' is not a number"),
+        ("priority ²", "priority '²' is not a whole number"),
+        ("auth_hmac {\n        key ² hex:00\n    }", "auth_hmac key id is not a number"),
+        ("auth_hmac {\n        active_key ²\n    }", "active_key '²' is not a whole number"),
+        ("auth_hmac {\n        time_window ²\n    }", "time_window '²' is not a whole number"),
+    ],
+)
+def test_odd_numbers_are_diagnosed(line: str, message: str) -> None:
+    result = loads(_inst(line), name="t.conf", env={})
+    assert not result.ok
+    assert message in [d.message for d in result.diagnostics]

@@ -403,3 +403,20 @@ def test_malformed(name: str) -> None:
     text = result.format()
     assert KEY32 not in text
     assert "secret99" not in text and "123456789" not in text
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (f"hex:{KEY32}\n", "unknown keyword '<68 characters>'; skipped"),
+        ("correct-horse-battery-staple-0123456\n", "unknown keyword '<36 characters>'; skipped"),
+        (inst(f"hex:{KEY32}"), "unknown keyword '<68 characters>' in vrrp_instance; ignored"),
+        (inst(f"priority hex:{KEY32[:8]}"), "priority '<12 characters>' is not a whole number"),
+        (inst(vip=f"hex:{KEY32[:8]}"), "'<12 characters>' is not a virtual IP address"),
+    ],
+)
+def test_stray_key_material_never_echoed(text: str, message: str) -> None:
+    result = loads(text, name="t.conf", env={})
+    assert message in [d.message for d in result.diagnostics]
+    assert KEY32[:8] not in result.format()
+    assert "horse" not in result.format()

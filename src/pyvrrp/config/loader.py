@@ -296,6 +296,8 @@ class _Ctx:
             raise self.fail(node, f"{what} '{_short(text)}' is not a number") from None
         if not value.is_finite():
             raise self.fail(node, f"{what} '{_short(text)}' is not a number")
+        if abs(value) > 10**9:
+            raise self.fail(node, f"{what} '{_short(text)}' is out of range")
         return value
 
     def seconds(self, node: Node, lo: int, hi: int) -> int:
@@ -342,9 +344,15 @@ class _Ctx:
         self.warning(node, f"unknown keyword '{_short(kw)}' in {where}{hint}; ignored")
 
 
-def _short(text: str, limit: int = 40) -> str:
-    text = text.replace("\n", " ")
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+def _short(text: str, limit: int = 24) -> str:
+    """A word to quote in a message, unless it could be a key.
+
+    Keys are at least 32 bytes and are often written ``hex:...`` or
+    ``file:...``: such words are described by their length only.
+    """
+    if len(text) > limit or text.lower().startswith(("hex:", "file:")) or not text.isprintable():
+        return f"<{len(text)} characters>"
+    return text
 
 
 def _owner_of(keyword: str) -> str | None:
@@ -545,7 +553,7 @@ def _parse_auth_hmac(ctx: _Ctx, node: Node) -> _RawHmac:
                 if len(child.args) != 2:
                     raise ctx.fail(child, "auth_hmac key needs an id and a value")
                 id_text = child.args[0].text
-                if not id_text.isdigit() or len(id_text) > 6:
+                if not (id_text.isascii() and id_text.isdigit()) or len(id_text) > 6:
                     raise ctx.fail(child, "auth_hmac key id is not a number")
                 key_id = int(id_text)
                 if not 1 <= key_id <= 255:
