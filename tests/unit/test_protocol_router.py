@@ -159,6 +159,7 @@ def test_v2_matching_interval_resets_timer() -> None:
         (advert(200, version=2), DropReason.VERSION_MISMATCH),
         (advert(200, source=IPv6Address("fe80::9")), DropReason.FAMILY_MISMATCH),
         (advert(300), DropReason.INVALID_FIELD),
+        (advert(200, last=5), DropReason.OWN_ADDRESS),
         (advert(200, interval_cs=0), DropReason.INVALID_FIELD),
     ],
 )

@@ -34,6 +34,9 @@ class DropReason(enum.Enum):
     VERSION_MISMATCH = "version_mismatch"
     #: The source address family is not the router's.
     FAMILY_MISMATCH = "family_mismatch"
+    #: The source is our own primary address: our own advert looped back (or a
+    #: peer configured with our address). Answering it could loop forever.
+    OWN_ADDRESS = "own_address"
     #: Priority outside 0..255 or an interval of zero.
     INVALID_FIELD = "invalid_field"
     #: The router is in INITIALIZE or FAULT and does not take part in elections.

@@ -320,6 +320,8 @@ class VirtualRouter:
         family = 4 if isinstance(advert.source, IPv4Address) else 6
         if family != p.family:
             return Dropped(DropReason.FAMILY_MISMATCH, f"IPv{family} source")
+        if advert.source == p.primary_address:
+            return Dropped(DropReason.OWN_ADDRESS, f"source {advert.source} is ours")
         if not 0 <= advert.priority <= OWNER_PRIORITY or advert.advert_interval_cs <= 0:
             return Dropped(DropReason.INVALID_FIELD, "priority or interval out of range")
         if p.version == 2 and advert.advert_interval_cs != p.advert_interval_cs:
