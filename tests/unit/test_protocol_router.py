@@ -24,7 +24,7 @@ MDI_100 = 3 + 156 / 256  # Master_Down_Interval, priority 100, 1 s
 
 
 def master(priority: int = 100, **kw: object) -> VirtualRouter:
-    r = router("R", priority, 5, **kw)  # type: ignore[arg-type]
+    r = router("R", priority, 5, **kw)
     r.start(0.0)
     r.handle_timer(r.next_deadline() or 0.0)
     assert r.state is State.MASTER
@@ -168,8 +168,8 @@ def test_refused_adverts_never_touch_the_down_timer(bogus: object, reason: DropR
     r = router("R", 100, 5)
     r.start(0.0)
     before = r.next_deadline()
-    actions = r.receive_advert(bogus, 3.0)  # type: ignore[arg-type]
-    assert actions == [Dropped(reason, actions[0].detail)]  # type: ignore[union-attr]
+    actions = r.receive_advert(bogus, 3.0)
+    assert actions == [Dropped(reason, actions[0].detail)]
     assert r.next_deadline() == before
     assert r.handle_timer(before or 0.0)[0] == SendAdvert(100)
 

@@ -16,7 +16,7 @@ from pyvrrp.protocol import (
 
 
 def script(name: str = "chk", **kw: object) -> TrackedScript:
-    return TrackedScript(ScriptSpec(name, **kw))  # type: ignore[arg-type]
+    return TrackedScript(ScriptSpec(name, **kw))
 
 
 def test_positive_weight_added_while_ok() -> None:

@@ -34,12 +34,11 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
-from ipaddress import IPv4Address
 
+from .checks import check_advert
 from .events import (
     Action,
     Announce,
-    Dropped,
     DropReason,
     IPAddress,
     Notify,
@@ -162,7 +161,7 @@ class VirtualRouter:
 
     def receive_advert(self, advert: ReceivedAdvert, now: float) -> list[Action]:
         """An advert that passed the wire and authentication checks."""
-        refused = self._refuse(advert)
+        refused = check_advert(self.params, self.state, advert)
         if refused is not None:
             self.counters.dropped[refused.reason] = self.counters.dropped.get(refused.reason, 0) + 1
             return [refused]
@@ -310,33 +309,6 @@ class VirtualRouter:
 
     # ------------------------------------------------------------ rules
 
-    def _refuse(self, advert: ReceivedAdvert) -> Dropped | None:
-        """Every check that must pass before an advert may touch any state."""
-        p = self.params
-        if advert.vrid is not None and advert.vrid != p.vrid:
-            return Dropped(DropReason.VRID_MISMATCH, f"vrid {advert.vrid}, ours {p.vrid}")
-        if advert.version != p.version:
-            return Dropped(DropReason.VERSION_MISMATCH, f"version {advert.version}")
-        family = 4 if isinstance(advert.source, IPv4Address) else 6
-        if family != p.family:
-            return Dropped(DropReason.FAMILY_MISMATCH, f"IPv{family} source")
-        if advert.source == p.primary_address:
-            return Dropped(DropReason.OWN_ADDRESS, f"source {advert.source} is ours")
-        if not 0 <= advert.priority <= OWNER_PRIORITY or advert.advert_interval_cs <= 0:
-            return Dropped(DropReason.INVALID_FIELD, "priority or interval out of range")
-        if p.version == 2 and advert.advert_interval_cs != p.advert_interval_cs:
-            # RFC 3768 §7.1: "MUST verify that the Adver Interval in the packet
-            # is the same as the locally configured for this virtual router";
-            # if not, discard it (and touch no timer).
-            return Dropped(
-                DropReason.INTERVAL_MISMATCH,
-                f"interval {advert.advert_interval_cs}cs from {advert.source}, "
-                f"ours {p.advert_interval_cs}cs",
-            )
-        if self.state not in (State.BACKUP, State.MASTER):
-            return Dropped(DropReason.NOT_LISTENING, self.state.value)
-        return None
-
     def _backup_receive(self, advert: ReceivedAdvert, now: Fraction) -> list[Action]:
         """RFC 9568 §6.4.2 / RFC 3768 §6.4.2: an advert heard in BACKUP."""
         if advert.priority == PRIORITY_STOP:
@@ -428,11 +400,10 @@ class VirtualRouter:
         self.wants_master = False
         if self.effective_priority == OWNER_PRIORITY and self.params.initial_state != "BACKUP":
             return self._become_master(now, reason)
-        old = self.state
         self.master_adver_interval_cs = self.params.advert_interval_cs
         self.master_address = None
         self._arm(Timer.MASTER_DOWN, now, self.master_down_interval())
-        return [self._transition(State.BACKUP, reason)] if old is not State.BACKUP else []
+        return [self._transition(State.BACKUP, reason)]
 
     def _become_master(self, now: Fraction, reason: str) -> list[Action]:
         """RFC 9568 §6.4.1/§6.4.2: send an ADVERTISEMENT, then the gratuitous ARP
