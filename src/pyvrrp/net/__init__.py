@@ -1,0 +1,40 @@
+"""Linux plumbing: raw VRRP sockets, virtual addresses and routes, link state,
+gratuitous ARP and unsolicited neighbour advertisements."""
+
+from pyvrrp.net.errors import NetError
+from pyvrrp.net.interfaces import (
+    LinkWatcher,
+    addresses,
+    ifindex,
+    interface_up,
+    link_local,
+    mac,
+    mtu,
+    primary_address,
+)
+from pyvrrp.net.sockets import (
+    VRRP_GROUP4,
+    VRRP_GROUP6,
+    ReceivedPacket,
+    VrrpSocket4,
+    VrrpSocket6,
+    open_socket,
+)
+
+__all__ = [
+    "VRRP_GROUP4",
+    "VRRP_GROUP6",
+    "LinkWatcher",
+    "NetError",
+    "ReceivedPacket",
+    "VrrpSocket4",
+    "VrrpSocket6",
+    "addresses",
+    "ifindex",
+    "interface_up",
+    "link_local",
+    "mac",
+    "mtu",
+    "open_socket",
+    "primary_address",
+]

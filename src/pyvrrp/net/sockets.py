@@ -1,0 +1,260 @@
+"""Raw VRRP sockets (IP protocol 112): one per (interface, family).
+
+A raw socket receives every protocol-112 packet for the host, so each socket is
+bound to its device and serves every VRRP instance on it; the daemon
+demultiplexes by VRID. Sockets are nonblocking: call :meth:`recv` until it
+returns None whenever :meth:`fileno` is readable.
+"""
+
+from __future__ import annotations
+
+import errno
+import socket
+import struct
+from dataclasses import dataclass
+from ipaddress import IPv4Address, IPv6Address, ip_address
+
+from pyvrrp.net.errors import NetError
+from pyvrrp.wire import DecodeError, build_ipv4_header, parse_ipv4
+
+PROTO_VRRP = 112
+VRRP_GROUP4 = IPv4Address("224.0.0.18")
+VRRP_GROUP6 = IPv6Address("ff02::12")
+
+# From <linux/in.h> / <linux/in6.h>; Python 3.11 lacks some of them.
+IP_PKTINFO = 8
+IP_MULTICAST_ALL = 49
+IPV6_CHECKSUM = 7  # socket option number (the VRRP checksum lives at offset 6)
+IPV6_RECVPKTINFO = 49
+IPV6_PKTINFO = 50
+IPV6_RECVHOPLIMIT = 51
+IPV6_HOPLIMIT = 52
+SOL_IPV6 = 41
+
+_RECV_SIZE = 65535
+_CMSG_SPACE = socket.CMSG_SPACE(64) * 4
+_IN_PKTINFO = struct.Struct("=i4s4s")  # ifindex, spec_dst, addr
+_IN6_PKTINFO = struct.Struct("=16sI")  # addr, ifindex
+_INT = struct.Struct("=i")
+# keepalived's adverts carry DSCP CS6 (network control).
+TOS_NETWORK_CONTROL = 0xC0
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivedPacket:
+    """One VRRP packet off the wire. ``payload`` is the VRRP message (after the
+    IP header, cut at its total length); ``ttl`` is the TTL or the hop limit."""
+
+    family: int
+    ifindex: int
+    src: IPv4Address | IPv6Address
+    dst: IPv4Address | IPv6Address
+    ttl: int
+    payload: bytes
+    tos: int = 0
+
+    @property
+    def hop_limit(self) -> int:
+        return self.ttl
+
+
+def _ifindex(ifname: str) -> int:
+    try:
+        return socket.if_nametoindex(ifname)
+    except OSError as e:
+        raise NetError(f"no interface {ifname!r}", ifname=ifname, errno=errno.ENODEV) from e
+
+
+class _VrrpSocket:
+    family: int
+
+    def __init__(self, ifname: str, af: int, proto: int) -> None:
+        self.ifname = ifname
+        self.ifindex = _ifindex(ifname)
+        self.dropped = 0  # packets read but unusable (malformed IP header)
+        self._buf = bytearray(_RECV_SIZE)
+        self._sock = socket.socket(af, socket.SOCK_RAW, proto)
+        try:
+            self._sock.setsockopt(
+                socket.SOL_SOCKET, socket.SO_BINDTODEVICE, ifname.encode() + b"\0"
+            )
+            self._sock.setblocking(False)
+        except OSError as e:
+            self._sock.close()
+            raise NetError(f"raw socket on {ifname}: {e.strerror}", ifname=ifname) from e
+
+    def fileno(self) -> int:
+        return self._sock.fileno()
+
+    def close(self) -> None:
+        self._sock.close()
+
+    def __enter__(self) -> _VrrpSocket:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _setopt(self, level: int, opt: int, value: int | bytes, what: str) -> None:
+        try:
+            self._sock.setsockopt(level, opt, value)
+        except OSError as e:
+            raise NetError(f"{what} on {self.ifname}: {e.strerror}", ifname=self.ifname) from e
+
+
+class VrrpSocket4(_VrrpSocket):
+    """Raw IPv4 VRRP socket bound to ``ifname``; sends with IP_HDRINCL so that
+    the source address and TTL are chosen per packet."""
+
+    family = 4
+
+    def __init__(self, ifname: str) -> None:
+        super().__init__(ifname, socket.AF_INET, PROTO_VRRP)
+        s = socket
+        # Only groups joined on this socket, not every group the host is in.
+        self._setopt(s.IPPROTO_IP, IP_MULTICAST_ALL, 0, "IP_MULTICAST_ALL")
+        self._setopt(s.IPPROTO_IP, s.IP_HDRINCL, 1, "IP_HDRINCL")
+        self._setopt(s.IPPROTO_IP, s.IP_MULTICAST_TTL, 255, "IP_MULTICAST_TTL")
+        self._setopt(s.IPPROTO_IP, s.IP_MULTICAST_LOOP, 0, "IP_MULTICAST_LOOP")
+        self._setopt(s.IPPROTO_IP, IP_PKTINFO, 1, "IP_PKTINFO")
+        mreqn = struct.pack("=4s4si", bytes(4), bytes(4), self.ifindex)
+        self._setopt(s.IPPROTO_IP, s.IP_MULTICAST_IF, mreqn, "IP_MULTICAST_IF")
+
+    def join(self, group: IPv4Address | str = VRRP_GROUP4) -> None:
+        """Join multicast ``group`` on this interface (by ifindex)."""
+        mreqn = struct.pack("=4s4si", IPv4Address(group).packed, bytes(4), self.ifindex)
+        self._setopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, mreqn, f"join {group}")
+
+    def leave(self, group: IPv4Address | str = VRRP_GROUP4) -> None:
+        """Leave multicast ``group``."""
+        mreqn = struct.pack("=4s4si", IPv4Address(group).packed, bytes(4), self.ifindex)
+        self._setopt(socket.IPPROTO_IP, socket.IP_DROP_MEMBERSHIP, mreqn, f"leave {group}")
+
+    def send(
+        self,
+        payload: bytes,
+        src: IPv4Address | str,
+        dst: IPv4Address | str = VRRP_GROUP4,
+        ttl: int = 255,
+        *,
+        tos: int = TOS_NETWORK_CONTROL,
+    ) -> None:
+        """Send one VRRP message from ``src`` to ``dst`` with ``ttl``."""
+        s, d = IPv4Address(src), IPv4Address(dst)
+        packet = build_ipv4_header(s, d, len(payload), ttl=ttl, tos=tos) + payload
+        try:
+            self._sock.sendto(packet, (str(d), 0))
+        except OSError as e:
+            raise NetError(
+                f"send VRRP {s} -> {d} on {self.ifname}: {e.strerror}",
+                ifname=self.ifname,
+                address=d,
+                errno=e.errno,
+            ) from e
+
+    def recv(self) -> ReceivedPacket | None:
+        """The next packet, or None when none is waiting."""
+        while True:
+            try:
+                n, anc, _flags, _addr = self._sock.recvmsg_into([self._buf], _CMSG_SPACE)
+            except (BlockingIOError, InterruptedError):
+                return None
+            ifindex = self.ifindex
+            for level, kind, data in anc:
+                if level == socket.IPPROTO_IP and kind == IP_PKTINFO:
+                    ifindex = _IN_PKTINFO.unpack_from(data)[0]
+            try:
+                hdr, body = parse_ipv4(memoryview(self._buf)[:n])
+            except DecodeError:
+                self.dropped += 1
+                continue
+            return ReceivedPacket(4, ifindex, hdr.src, hdr.dst, hdr.ttl, bytes(body), hdr.tos)
+
+
+class VrrpSocket6(_VrrpSocket):
+    """Raw IPv6 VRRP socket bound to ``ifname``.
+
+    With ``kernel_checksum`` (the default) the kernel fills in the VRRP checksum
+    on send and drops packets whose checksum is wrong on receive; without it
+    the payload is sent as given and every packet is handed up unchecked.
+    """
+
+    family = 6
+
+    def __init__(self, ifname: str, *, kernel_checksum: bool = True) -> None:
+        super().__init__(ifname, socket.AF_INET6, PROTO_VRRP)
+        s = socket
+        if kernel_checksum:
+            self._setopt(SOL_IPV6, IPV6_CHECKSUM, 6, "IPV6_CHECKSUM")
+        self._setopt(SOL_IPV6, s.IPV6_MULTICAST_HOPS, 255, "IPV6_MULTICAST_HOPS")
+        self._setopt(SOL_IPV6, s.IPV6_UNICAST_HOPS, 255, "IPV6_UNICAST_HOPS")
+        self._setopt(SOL_IPV6, s.IPV6_MULTICAST_IF, self.ifindex, "IPV6_MULTICAST_IF")
+        self._setopt(SOL_IPV6, s.IPV6_MULTICAST_LOOP, 0, "IPV6_MULTICAST_LOOP")
+        self._setopt(SOL_IPV6, IPV6_RECVHOPLIMIT, 1, "IPV6_RECVHOPLIMIT")
+        self._setopt(SOL_IPV6, IPV6_RECVPKTINFO, 1, "IPV6_RECVPKTINFO")
+        # keepalived's IPv6 adverts carry traffic class CS6 too.
+        self._setopt(SOL_IPV6, s.IPV6_TCLASS, TOS_NETWORK_CONTROL, "IPV6_TCLASS")
+
+    def join(self, group: IPv6Address | str = VRRP_GROUP6) -> None:
+        """Join multicast ``group`` on this interface."""
+        mreq = IPv6Address(group).packed + _INT.pack(self.ifindex)
+        self._setopt(SOL_IPV6, socket.IPV6_JOIN_GROUP, mreq, f"join {group}")
+
+    def leave(self, group: IPv6Address | str = VRRP_GROUP6) -> None:
+        """Leave multicast ``group``."""
+        mreq = IPv6Address(group).packed + _INT.pack(self.ifindex)
+        self._setopt(SOL_IPV6, socket.IPV6_LEAVE_GROUP, mreq, f"leave {group}")
+
+    def send(
+        self,
+        payload: bytes,
+        src: IPv6Address | str,
+        dst: IPv6Address | str = VRRP_GROUP6,
+        hop_limit: int = 255,
+    ) -> None:
+        """Send one VRRP message from ``src`` (an address on this interface,
+        chosen with IPV6_PKTINFO) to ``dst`` with ``hop_limit``."""
+        s, d = IPv6Address(src), IPv6Address(dst)
+        anc = [
+            (SOL_IPV6, IPV6_PKTINFO, _IN6_PKTINFO.pack(s.packed, self.ifindex)),
+            (SOL_IPV6, IPV6_HOPLIMIT, _INT.pack(hop_limit)),
+        ]
+        scope = self.ifindex if (d.is_link_local or d.is_multicast) else 0
+        try:
+            self._sock.sendmsg([payload], anc, 0, (str(d), 0, 0, scope))
+        except OSError as e:
+            raise NetError(
+                f"send VRRP {s} -> {d} on {self.ifname}: {e.strerror}",
+                ifname=self.ifname,
+                address=d,
+                errno=e.errno,
+            ) from e
+
+    def recv(self) -> ReceivedPacket | None:
+        """The next packet, or None when none is waiting."""
+        try:
+            n, anc, _flags, addr = self._sock.recvmsg_into([self._buf], _CMSG_SPACE)
+        except (BlockingIOError, InterruptedError):
+            return None
+        hop_limit, ifindex = -1, self.ifindex
+        dst: IPv6Address = IPv6Address(0)
+        for level, kind, data in anc:
+            if level != SOL_IPV6:
+                continue
+            if kind == IPV6_HOPLIMIT:
+                hop_limit = _INT.unpack_from(data)[0]
+            elif kind == IPV6_PKTINFO:
+                raw, ifindex = _IN6_PKTINFO.unpack_from(data)
+                dst = IPv6Address(raw)
+        src = ip_address(addr[0].split("%", 1)[0])
+        assert isinstance(src, IPv6Address)
+        return ReceivedPacket(6, ifindex, src, dst, hop_limit, bytes(self._buf[:n]))
+
+
+def open_socket(ifname: str, family: int) -> VrrpSocket4 | VrrpSocket6:
+    """The VRRP socket for ``family`` (4 or 6) on ``ifname``."""
+    if family == 4:
+        return VrrpSocket4(ifname)
+    if family == 6:
+        return VrrpSocket6(ifname)
+    raise ValueError(f"address family {family} is not 4 or 6")
