@@ -1,0 +1,463 @@
+"""The sans-I/O virtual router: RFC 9568 (VRRPv3) and RFC 3768 (VRRPv2).
+
+Everything that changes the state of one virtual router lives in this file. The
+router never sleeps, reads a clock or touches a socket: the daemon passes ``now``
+(monotonic float seconds) into every call, performs the returned actions in order,
+and calls :meth:`VirtualRouter.handle_timer` once ``now >= next_deadline()``.
+
+Transitions at a glance (event -> new state: actions)::
+
+    INITIALIZE  start, owner (prio 255)       -> MASTER: SendAdvert, Take, Announce, Notify
+                start, otherwise              -> BACKUP: Notify (Master_Down_Timer armed)
+                start, a fault is active      -> FAULT: Notify
+    BACKUP      Master_Down_Timer fires       -> MASTER: SendAdvert, Take, Announce, Notify
+                advert prio 0                 -> BACKUP: Master_Down_Timer = Skew_Time
+                advert prio >= ours/nopreempt -> BACKUP: learn interval, rearm timer
+                advert prio < ours, preempt   -> BACKUP: discarded (timer keeps running)
+    MASTER      Adver_Timer fires             -> MASTER: SendAdvert
+                advert prio 0                 -> MASTER: SendAdvert at once
+                advert higher / tie + higher address -> BACKUP: Release, Notify
+                advert lower                  -> MASTER: SendAdvert (keepalived) or discard
+    any         shutdown                      -> INITIALIZE (Master: SendAdvert(0), Release)
+    any         fault raised                  -> FAULT (Master: SendAdvert(0), Release)
+    FAULT       last fault cleared            -> as at start-up
+
+Only one timer is live at a time: the Adver_Timer in MASTER, the Master_Down_Timer
+in BACKUP, none in INITIALIZE and FAULT. Only an advert that passed every check
+may touch a timer (keepalived issue #562): every refusal returns ``Dropped`` before
+any state is read or written.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from .checks import check_advert
+from .events import (
+    Action,
+    Announce,
+    DropReason,
+    IPAddress,
+    Notify,
+    ReceivedAdvert,
+    ReleaseAddresses,
+    SendAdvert,
+    State,
+    TakeAddresses,
+)
+from .params import OWNER_PRIORITY, PRIORITY_STOP, RouterParams
+from .timers import cs_to_seconds, master_down_interval, skew_time
+
+#: The fault reason a sync group uses when it drags a member into FAULT.
+SYNC_GROUP_FAULT = "sync_group"
+#: The fault reason for the instance's own interface being down.
+INTERFACE_FAULT = "interface_down"
+
+#: Tolerance when the daemon's loop wakes a hair before the deadline.
+_EARLY = Fraction(1, 10**9)
+
+
+class Timer(enum.Enum):
+    """The one live timer."""
+
+    ADVER = "Adver_Timer"
+    MASTER_DOWN = "Master_Down_Timer"
+
+
+@dataclass
+class RouterCounters:
+    """Counters for status and metrics (mutable, owned by the router)."""
+
+    transitions: int = 0
+    became_master: int = 0
+    adverts_sent: int = 0
+    priority_zero_sent: int = 0
+    adverts_received: int = 0
+    priority_zero_received: int = 0
+    dropped: dict[DropReason, int] = field(default_factory=dict)
+
+
+def _clamp_priority(params: RouterParams, priority: int) -> int:
+    """The owner always runs at 255; anyone else within 1..254 (keepalived)."""
+    if params.is_owner:
+        return OWNER_PRIORITY
+    return max(1, min(OWNER_PRIORITY - 1, priority))
+
+
+class VirtualRouter:
+    """One VRRP instance: events in, actions out."""
+
+    def __init__(self, params: RouterParams) -> None:
+        self.params = params
+        self.state = State.INITIALIZE
+        self.effective_priority = _clamp_priority(params, params.priority)
+        #: RFC 9568 §6.1 Master_Adver_Interval, centiseconds (learned in v3 Backup).
+        self.master_adver_interval_cs = params.advert_interval_cs
+        #: The current Master's primary address (our own while Master), if known.
+        self.master_address: IPAddress | None = None
+        self.counters = RouterCounters()
+        #: True between TakeAddresses and ReleaseAddresses.
+        self.addresses_held = False
+        #: Set by a sync group: the down timer fired but the group held us back.
+        self.wants_master = False
+        #: A sync group's veto on going Master (None: no group).
+        self.master_gate: Callable[[VirtualRouter], bool] | None = None
+        self._fault_reasons: set[str] = set()
+        self._timer: Timer | None = None
+        self._deadline: Fraction | None = None
+        self._preempt_after: Fraction | None = None
+
+    # ------------------------------------------------------------ queries
+
+    @property
+    def master_adver_interval(self) -> float:
+        """Master_Adver_Interval in seconds."""
+        return float(cs_to_seconds(self.master_adver_interval_cs))
+
+    @property
+    def timer(self) -> Timer | None:
+        """Which timer is live, if any."""
+        return self._timer
+
+    @property
+    def fault_reasons(self) -> frozenset[str]:
+        """The active fault reasons (empty unless FAULT or pending FAULT at start)."""
+        return frozenset(self._fault_reasons)
+
+    @property
+    def accepts_packets(self) -> bool:
+        """RFC 9568 §6.4.3: a Master accepts packets for the virtual addresses only
+        if it is the owner or Accept_Mode is True (the daemon applies this)."""
+        return self.state is State.MASTER and (self.params.accept or self.params.is_owner)
+
+    def next_deadline(self) -> float | None:
+        """Absolute time at which :meth:`handle_timer` must be called, or None."""
+        return None if self._deadline is None else float(self._deadline)
+
+    def skew_time(self) -> Fraction:
+        """Skew_Time in seconds for our priority and the Master_Adver_Interval."""
+        return skew_time(
+            self.params.version, self.effective_priority, self.master_adver_interval_cs
+        )
+
+    def master_down_interval(self) -> Fraction:
+        """Master_Down_Interval in seconds (RFC 9568 §6.1, RFC 3768 §6.1)."""
+        return master_down_interval(
+            self.params.version, self.effective_priority, self.master_adver_interval_cs
+        )
+
+    # ------------------------------------------------------------ events
+
+    def start(self, now: float) -> list[Action]:
+        """RFC 9568 §6.4.1: the Startup event."""
+        if self.state is not State.INITIALIZE:
+            return []
+        if self._fault_reasons:
+            return [self._transition(State.FAULT, "startup: " + self._fault_text())]
+        return self._enter_running(Fraction(now), "startup")
+
+    def receive_advert(self, advert: ReceivedAdvert, now: float) -> list[Action]:
+        """An advert that passed the wire and authentication checks."""
+        refused = check_advert(self.params, self.state, advert)
+        if refused is not None:
+            self.counters.dropped[refused.reason] = self.counters.dropped.get(refused.reason, 0) + 1
+            return [refused]
+        self.counters.adverts_received += 1
+        if advert.priority == PRIORITY_STOP:
+            self.counters.priority_zero_received += 1
+        if self.state is State.BACKUP:
+            return self._backup_receive(advert, Fraction(now))
+        return self._master_receive(advert, Fraction(now))
+
+    def handle_timer(self, now: float) -> list[Action]:
+        """Fire the live timer if it is due (a call before the deadline is a no-op)."""
+        t = Fraction(now)
+        if self._deadline is None or t + _EARLY < self._deadline:
+            return []
+        if self._timer is Timer.ADVER:
+            # RFC 9568 §6.4.3: "If the Adver_Timer fires, then: Send an
+            # ADVERTISEMENT; Reset the Adver_Timer to Advertisement_Interval".
+            self._arm(Timer.ADVER, t, cs_to_seconds(self.params.advert_interval_cs))
+            return [self._send(self.effective_priority)]
+        # RFC 9568 §6.4.2: "If the Master_Down_Timer fires" -> Master.
+        if self.master_gate is not None and not self.master_gate(self):
+            # A sync group member may only go Master with the whole group
+            # (keepalived): wait, and look again every advert interval.
+            self.wants_master = True
+            self._arm(Timer.MASTER_DOWN, t, cs_to_seconds(self.params.advert_interval_cs))
+            return []
+        return self._become_master(t, "master down timer expired")
+
+    def shutdown(self, now: float) -> list[Action]:
+        """RFC 9568 §6.4.2/§6.4.3: the Shutdown event; ends in INITIALIZE."""
+        if self.state is State.INITIALIZE:
+            return []
+        actions: list[Action] = []
+        if self.state is State.MASTER:
+            # RFC 9568 §6.4.3: cancel the Adver_Timer, send an advert with
+            # priority 0 so a Backup takes over after Skew_Time, then release.
+            actions += [self._send(PRIORITY_STOP), self._release()]
+        self._cancel()
+        self._forget_master()
+        actions.append(self._transition(State.INITIALIZE, "shutdown"))
+        return actions
+
+    def set_priority(self, effective_priority: int, now: float) -> list[Action]:
+        """A tracking result: the new effective priority.
+
+        The owner stays at 255 and anyone else is clamped to 1..254. Nothing is
+        sent at once: the next advert carries the new priority, and a Backup
+        whose priority now beats the Master's discards its adverts and takes over
+        when its Master_Down_Timer fires (RFC 9568 §6.4.2).
+        """
+        del now
+        self.effective_priority = _clamp_priority(self.params, effective_priority)
+        return []
+
+    def set_fault(self, active: bool, reason: str, now: float) -> list[Action]:
+        """Raise or clear one fault reason (keepalived's FAULT state).
+
+        While any reason is active the router is in FAULT: no adverts, no timer,
+        no addresses. A Master entering FAULT first sends priority 0 (as
+        keepalived does) so a Backup takes over after Skew_Time. When the last
+        reason clears, the router re-enters as at start-up.
+        """
+        had_fault = bool(self._fault_reasons)
+        if active:
+            self._fault_reasons.add(reason)
+        else:
+            self._fault_reasons.discard(reason)
+        has_fault = bool(self._fault_reasons)
+        if had_fault == has_fault or self.state is State.INITIALIZE:
+            return []
+        t = Fraction(now)
+        if has_fault:
+            actions: list[Action] = []
+            if self.state is State.MASTER:
+                actions += [self._send(PRIORITY_STOP), self._release()]
+            self._cancel()
+            self._forget_master()
+            actions.append(self._transition(State.FAULT, reason))
+            return actions
+        return self._enter_running(t, f"{reason} cleared")
+
+    def interface_changed(self, up: bool, now: float) -> list[Action]:
+        """The instance's own interface went up or down (down means FAULT)."""
+        return self.set_fault(not up, INTERFACE_FAULT, now)
+
+    def reload(self, new_params: RouterParams, now: float) -> list[Action]:
+        """Apply new parameters, keeping state and timers when possible.
+
+        A change of VRID, version or address family makes a different virtual
+        router: the old one shuts down (priority 0 if Master) and the new one
+        starts. Anything else is taken in place: the running timer is kept and
+        the next reset uses the new values. The effective priority returns to the
+        new base priority; the daemon re-applies its tracker afterwards.
+        """
+        old = self.params
+        if (old.vrid, old.version, old.family) != (
+            new_params.vrid,
+            new_params.version,
+            new_params.family,
+        ):
+            running = self.state is not State.INITIALIZE
+            actions = self.shutdown(now)
+            self.params = new_params
+            self.effective_priority = _clamp_priority(new_params, new_params.priority)
+            self.master_adver_interval_cs = new_params.advert_interval_cs
+            if running:
+                actions += self.start(now)
+            return actions
+        self.params = new_params
+        if old.priority != new_params.priority:
+            self.effective_priority = _clamp_priority(new_params, new_params.priority)
+        if new_params.version == 2 or self.state is not State.BACKUP:
+            # v2 has no learning: the Master's interval is ours (RFC 3768 §7.1).
+            self.master_adver_interval_cs = new_params.advert_interval_cs
+        if not new_params.preempt or new_params.preempt_delay_cs != old.preempt_delay_cs:
+            self._preempt_after = None
+        return []
+
+    # ---- sync group hooks (see syncgroup.py)
+
+    def force_master(self, now: float, reason: str) -> list[Action]:
+        """Sync group: a Backup that wants Master follows its group to MASTER."""
+        if self.state is not State.BACKUP:
+            return []
+        return self._become_master(Fraction(now), reason)
+
+    def force_backup(self, now: float, reason: str) -> list[Action]:
+        """Sync group: a Master follows its group to BACKUP.
+
+        It sends priority 0 first so that the peer's member takes over after
+        Skew_Time rather than Master_Down_Interval (the same reason keepalived
+        sends priority 0 when a Master goes to FAULT).
+        """
+        if self.state is not State.MASTER:
+            self.wants_master = False
+            return []
+        t = Fraction(now)
+        actions: list[Action] = [self._send(PRIORITY_STOP), self._release()]
+        self.master_adver_interval_cs = self.params.advert_interval_cs
+        self.master_address = None
+        self._arm(Timer.MASTER_DOWN, t, self.master_down_interval())
+        actions.append(self._transition(State.BACKUP, reason))
+        return actions
+
+    # ------------------------------------------------------------ rules
+
+    def _backup_receive(self, advert: ReceivedAdvert, now: Fraction) -> list[Action]:
+        """RFC 9568 §6.4.2 / RFC 3768 §6.4.2: an advert heard in BACKUP."""
+        if advert.priority == PRIORITY_STOP:
+            # "If the Priority in the ADVERTISEMENT is zero, then: Set the
+            # Master_Down_Timer to Skew_Time".
+            self.master_address = None
+            self._arm(Timer.MASTER_DOWN, now, self.skew_time())
+            return []
+        ours = self.effective_priority
+        accept = not self.params.preempt or advert.priority >= ours
+        if accept:
+            self._preempt_after = None
+        elif self.params.preempt_delay_cs:
+            # keepalived preempt_delay: a lower priority Master seen for the
+            # first time since we entered BACKUP starts the delay; until it
+            # ends its adverts are taken as if we were nopreempt. Afterwards
+            # they are discarded and the Master_Down_Timer runs out.
+            if self._preempt_after is None:
+                self._preempt_after = now + cs_to_seconds(self.params.preempt_delay_cs)
+            accept = now < self._preempt_after
+        if not accept:
+            # "Else: Discard the ADVERTISEMENT" -- the down timer keeps running,
+            # so we preempt the lower priority Master when it fires.
+            return []
+        # "If Preempt_Mode is False, or if the Priority in the ADVERTISEMENT is
+        # greater than or equal to the local Priority, then: Set
+        # Master_Adver_Interval to Adver Interval contained in the ADVERTISEMENT;
+        # Recompute the Master_Down_Interval; Reset the Master_Down_Timer".
+        # (v3 only: v2 intervals already equal ours, RFC 3768 §7.1.)
+        if self.params.version == 3:
+            self.master_adver_interval_cs = advert.advert_interval_cs
+        self.master_address = advert.source
+        self.wants_master = False
+        self._arm(Timer.MASTER_DOWN, now, self.master_down_interval())
+        return []
+
+    def _master_receive(self, advert: ReceivedAdvert, now: Fraction) -> list[Action]:
+        """RFC 9568 §6.4.3 / RFC 3768 §6.4.3: an advert heard in MASTER."""
+        ours = self.effective_priority
+        if advert.priority == PRIORITY_STOP:
+            # "If the Priority in the ADVERTISEMENT is zero, then: Send an
+            # ADVERTISEMENT; Reset the Adver_Timer to Advertisement_Interval".
+            self._arm(Timer.ADVER, now, cs_to_seconds(self.params.advert_interval_cs))
+            return [self._send(ours)]
+        higher = advert.priority > ours or (
+            advert.priority == ours and int(advert.source) > int(self.params.primary_address)
+        )
+        if higher:
+            # "If the Priority in the ADVERTISEMENT is greater than the local
+            # Priority, or the Priority is equal and the primary IPvX Address of
+            # the sender is greater than the local primary IPvX Address (as
+            # unsigned integers), then: Cancel Adver_Timer; Set
+            # Master_Adver_Interval (v3); Recompute Skew_Time and
+            # Master_Down_Interval; Set Master_Down_Timer; Transition to Backup".
+            self.master_adver_interval_cs = (
+                advert.advert_interval_cs
+                if self.params.version == 3
+                else self.params.advert_interval_cs
+            )
+            actions: list[Action] = [self._release()]
+            self.master_address = advert.source
+            self._arm(Timer.MASTER_DOWN, now, self.master_down_interval())
+            actions.append(
+                self._transition(
+                    State.BACKUP,
+                    f"higher priority advert from {advert.source} (priority {advert.priority})",
+                )
+            )
+            return actions
+        # RFC: "Else: Discard the ADVERTISEMENT". keepalived also answers at once
+        # with its own advert so the other (lower) Master steps down without
+        # waiting for our next Adver_Timer; the timer is left alone.
+        if self.params.answer_lower_priority:
+            return [self._send(ours)]
+        return []
+
+    def _enter_running(self, now: Fraction, reason: str) -> list[Action]:
+        """RFC 9568 §6.4.1 Startup (also used when a fault clears).
+
+        The owner (priority 255) goes straight to MASTER unless keepalived's
+        ``state BACKUP`` is configured (keepalived PR #102 respects it for the
+        owner). Anyone else starts as BACKUP with Master_Down_Timer =
+        Master_Down_Interval, *even with* ``state MASTER``: keepalived 2.x does
+        exactly that (issue #1804, keepalived.conf(5): "the entry here doesn't
+        matter a whole lot"), because a non-owner that took over without
+        listening first could fight a higher priority Master already up.
+        """
+        self._preempt_after = None
+        self.wants_master = False
+        if self.effective_priority == OWNER_PRIORITY and self.params.initial_state != "BACKUP":
+            return self._become_master(now, reason)
+        self.master_adver_interval_cs = self.params.advert_interval_cs
+        self.master_address = None
+        self._arm(Timer.MASTER_DOWN, now, self.master_down_interval())
+        return [self._transition(State.BACKUP, reason)]
+
+    def _become_master(self, now: Fraction, reason: str) -> list[Action]:
+        """RFC 9568 §6.4.1/§6.4.2: send an ADVERTISEMENT, then the gratuitous ARP
+        / unsolicited NA, set the Adver_Timer, transition to MASTER."""
+        actions: list[Action] = [self._send(self.effective_priority), self._take(), Announce()]
+        self._arm(Timer.ADVER, now, cs_to_seconds(self.params.advert_interval_cs))
+        self.master_address = self.params.primary_address
+        self.master_adver_interval_cs = self.params.advert_interval_cs
+        self.wants_master = False
+        self._preempt_after = None
+        self.counters.became_master += 1
+        actions.append(self._transition(State.MASTER, reason))
+        return actions
+
+    # ------------------------------------------------------------ helpers
+
+    def _arm(self, timer: Timer, now: Fraction, duration: Fraction) -> None:
+        self._timer = timer
+        self._deadline = now + duration
+
+    def _cancel(self) -> None:
+        self._timer = None
+        self._deadline = None
+
+    def _forget_master(self) -> None:
+        self.master_address = None
+        self.wants_master = False
+        self._preempt_after = None
+        self.master_adver_interval_cs = self.params.advert_interval_cs
+
+    def _send(self, priority: int) -> SendAdvert:
+        self.counters.adverts_sent += 1
+        if priority == PRIORITY_STOP:
+            self.counters.priority_zero_sent += 1
+        return SendAdvert(priority)
+
+    def _take(self) -> TakeAddresses:
+        self.addresses_held = True
+        return TakeAddresses()
+
+    def _release(self) -> ReleaseAddresses:
+        self.addresses_held = False
+        return ReleaseAddresses()
+
+    def _transition(self, new: State, reason: str) -> Notify:
+        old, self.state = self.state, new
+        self.counters.transitions += 1
+        return Notify(old, new, reason)
+
+    def _fault_text(self) -> str:
+        return ", ".join(sorted(self._fault_reasons))
+
+    def __repr__(self) -> str:
+        return (
+            f"VirtualRouter({self.params.name!r}, vrid={self.params.vrid}, "
+            f"{self.state.value}, priority={self.effective_priority})"
+        )
