@@ -1,0 +1,1465 @@
+"""From a keepalived.conf tree to typed settings, with keepalived's fallbacks.
+
+:func:`load` never raises for bad content: every problem is a
+:class:`~pyvrrp.config.model.Diagnostic`. Errors mean the configuration must
+not be used (``LoadResult.ok`` is false); warnings say what pyvrrp ignored or
+changed, the way keepalived does.
+
+No diagnostic ever quotes a key or a password: messages about ``auth_hmac``
+and ``authentication`` name keywords and key ids only.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import os
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, cast
+
+from pyvrrp.auth.keys import KeyValueError, Secret, load_key
+from pyvrrp.config import mtu as mtu_mod
+from pyvrrp.config.lexer import Diagnostics, Node, Reader, build_tree
+from pyvrrp.config.model import (
+    AuthHmacConfig,
+    Config,
+    GlobalDefs,
+    HmacKey,
+    InstanceConfig,
+    IPAddress,
+    LegacyAuth,
+    LoadResult,
+    ScriptConfig,
+    SyncGroupConfig,
+    TrackInterface,
+    TrackScript,
+    UnicastPeer,
+    VirtualAddress,
+    VirtualRoute,
+)
+
+MtuSource = Mapping[str, int] | Callable[[str], int | None]
+
+# Sections keepalived knows and pyvrrp does not implement: skipped, one warning.
+UNIMPLEMENTED_SECTIONS = frozenset(
+    {
+        "virtual_server",
+        "virtual_server_group",
+        "real_server",
+        "HTTP_GET",
+        "SSL_GET",
+        "TCP_CHECK",
+        "SMTP_CHECK",
+        "DNS_CHECK",
+        "MISC_CHECK",
+        "BFD_CHECK",
+        "UDP_CHECK",
+        "PING_CHECK",
+        "FILE_CHECK",
+        "bfd_instance",
+        "static_routes",
+        "static_ipaddress",
+        "static_rules",
+        "virtual_rules",
+        "linkbeat_interfaces",
+        "vrrp_track_process",
+        "vrrp_track_file",
+        "track_file",
+        "garp_group",
+        "SSL",
+        "net_namespace",
+        "net_namespace_ipvs",
+        "namespace_with_ipsets",
+        "instance",
+        "use_pid_dir",
+        "linkbeat_use_polling",
+    }
+)
+
+INSTANCE_UNIMPLEMENTED = frozenset(
+    {
+        "use_vmac",
+        "vmac_xmit_base",
+        "use_ipvlan",
+        "smtp_alert",
+        "native_ipv6",
+        "virtual_rules",
+        "track_file",
+        "track_process",
+        "track_bfd",
+        "track_src_ip",
+        "dont_track_primary",
+        "notify_master_rx_lower_pri",
+        "notify_deleted",
+        "debug",
+        "kernel_rx_buf_size",
+        "linkbeat_use_polling",
+        "garp_extra_if",
+        "vrrp_garp_extra_if",
+        "no_accept_notify",
+        "mcast_dst_ip",
+        "notify_priority_changes",
+        "down_timer_adverts",
+    }
+)
+
+GLOBAL_UNIMPLEMENTED = frozenset(
+    {
+        "notification_email",
+        "notification_email_from",
+        "smtp_server",
+        "smtp_helo_name",
+        "smtp_connect_timeout",
+        "smtp_alert",
+        "smtp_alert_vrrp",
+        "smtp_alert_checker",
+        "lvs_id",
+        "lvs_sync_daemon",
+        "lvs_timeouts",
+        "lvs_flush",
+        "enable_traps",
+        "enable_snmp_vrrp",
+        "enable_snmp_checker",
+        "enable_snmp_rfc",
+        "enable_snmp_rfcv2",
+        "enable_snmp_rfcv3",
+        "enable_dbus",
+        "snmp_socket",
+        "dynamic_interfaces",
+        "vrrp_iptables",
+        "vrrp_ipsets",
+        "vrrp_no_swap",
+        "checker_no_swap",
+        "vrrp_priority",
+        "checker_priority",
+        "vrrp_rt_priority",
+        "checker_rt_priority",
+        "max_auto_priority",
+        "vrrp_notify_fifo",
+        "notify_fifo",
+        "vrrp_startup_delay",
+        "max_notify_fifo",
+        "net_namespace",
+        "vrrp_garp_extra_if",
+        "vrrp_min_garp",
+        "vrrp_netlink_cmd_rcv_bufs",
+        "vrrp_netlink_monitor_rcv_bufs",
+        "vrrp_rx_bufs_policy",
+        "vrrp_rx_bufs_multiplier",
+        "default_interface",
+        "nftables",
+        "process_names",
+        "umask",
+        "linkbeat_use_polling",
+    }
+)
+
+# Keywords of the blocks pyvrrp implements: outside any block they are an error.
+INSTANCE_KEYWORDS = frozenset(
+    {
+        "state",
+        "interface",
+        "virtual_router_id",
+        "priority",
+        "advert_int",
+        "version",
+        "nopreempt",
+        "preempt",
+        "preempt_delay",
+        "accept",
+        "no_accept",
+        "strict_mode",
+        "unicast_src_ip",
+        "mcast_src_ip",
+        "unicast_peer",
+        "unicast_ttl",
+        "min_ttl",
+        "virtual_ipaddress",
+        "virtual_ipaddress_excluded",
+        "virtual_routes",
+        "track_interface",
+        "track_script",
+        "notify_master",
+        "notify_backup",
+        "notify_fault",
+        "notify_stop",
+        "notify",
+        "garp_master_delay",
+        "garp_master_repeat",
+        "garp_master_refresh",
+        "garp_master_refresh_repeat",
+        "garp_lower_prio_delay",
+        "garp_lower_prio_repeat",
+        "lower_prio_no_advert",
+        "higher_prio_send_advert",
+        "authentication",
+        "auth_hmac",
+        "skip_check_adv_addr",
+        "check_unicast_src",
+    }
+)
+AUTH_KEYWORDS = frozenset({"auth_type", "auth_pass"})
+HMAC_KEYWORDS = frozenset({"key", "active_key", "anti_replay", "time_window", "mode"})
+SCRIPT_KEYWORDS = frozenset(
+    {"script", "interval", "timeout", "weight", "rise", "fall", "user", "init_fail"}
+)
+GLOBAL_KEYWORDS = frozenset(
+    {
+        "router_id",
+        "vrrp_mcast_group4",
+        "vrrp_mcast_group6",
+        "vrrp_version",
+        "vrrp_strict",
+        "vrrp_garp_master_delay",
+        "vrrp_garp_master_repeat",
+        "vrrp_garp_master_refresh",
+        "vrrp_garp_master_refresh_repeat",
+        "vrrp_garp_lower_prio_delay",
+        "vrrp_garp_lower_prio_repeat",
+        "vrrp_garp_interval",
+        "vrrp_gna_interval",
+        "vrrp_lower_prio_no_advert",
+        "vrrp_higher_prio_send_advert",
+        "script_user",
+        "enable_script_security",
+        "vrrp_skip_check_adv_addr",
+        "vrrp_check_unicast_src",
+        "v3_checksum_as_v2",
+    }
+)
+
+_OWNER = (
+    (INSTANCE_KEYWORDS, "vrrp_instance"),
+    (AUTH_KEYWORDS, "an authentication block"),
+    (HMAC_KEYWORDS, "an auth_hmac block"),
+    (SCRIPT_KEYWORDS, "vrrp_script"),
+    (GLOBAL_KEYWORDS, "global_defs"),
+)
+
+_TRUE = frozenset({"true", "on", "yes", "1", "enabled"})
+_FALSE = frozenset({"false", "off", "no", "0", "disabled"})
+
+
+class _Fail(Exception):
+    """A value was rejected; the diagnostic is already recorded."""
+
+
+# --------------------------------------------------------------------------- values
+
+
+class _Ctx:
+    def __init__(self, diags: Diagnostics) -> None:
+        self.d = diags
+
+    def error(self, node: Node, message: str) -> None:
+        self.d.error(node.file, node.line, message)
+
+    def warning(self, node: Node, message: str) -> None:
+        self.d.warning(node.file, node.line, message)
+
+    def fail(self, node: Node, message: str) -> _Fail:
+        self.error(node, message)
+        return _Fail()
+
+    def one_arg(self, node: Node, what: str | None = None) -> str:
+        what = what or node.keyword
+        if not node.args:
+            raise self.fail(node, f"{what} needs a value")
+        if len(node.args) > 1:
+            self.warning(node, f"{what}: extra words after the value ignored")
+        return node.args[0].text
+
+    def integer(self, node: Node, lo: int, hi: int, what: str | None = None) -> int:
+        what = what or node.keyword
+        text = self.one_arg(node, what)
+        return self.int_text(node, text, lo, hi, what)
+
+    def int_text(self, node: Node, text: str, lo: int, hi: int, what: str) -> int:
+        try:
+            value = int(text, 10)
+        except ValueError:
+            raise self.fail(node, f"{what} '{_short(text)}' is not a whole number") from None
+        if not lo <= value <= hi:
+            raise self.fail(node, f"{what} {value} out of range {lo}..{hi}")
+        return value
+
+    def decimal(self, node: Node, what: str | None = None) -> Decimal:
+        what = what or node.keyword
+        text = self.one_arg(node, what)
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            raise self.fail(node, f"{what} '{_short(text)}' is not a number") from None
+        if not value.is_finite():
+            raise self.fail(node, f"{what} '{_short(text)}' is not a number")
+        if abs(value) > 10**9:
+            raise self.fail(node, f"{what} '{_short(text)}' is out of range")
+        return value
+
+    def seconds(self, node: Node, lo: int, hi: int) -> int:
+        """Whole seconds (keepalived's garp delays, refreshes, ...)."""
+        return self.integer(node, lo, hi)
+
+    def flag(self, node: Node) -> bool:
+        if not node.args:
+            return True
+        word = node.args[0].text.lower()
+        if word in _TRUE:
+            return True
+        if word in _FALSE:
+            return False
+        raise self.fail(node, f"{node.keyword} takes no value or one of true/false/on/off")
+
+    def ip(self, node: Node, text: str, what: str) -> IPAddress:
+        try:
+            return ipaddress.ip_address(text)
+        except ValueError:
+            raise self.fail(node, f"{what} '{_short(text)}' is not an IP address") from None
+
+    def string(self, node: Node) -> str:
+        if not node.args:
+            raise self.fail(node, f"{node.keyword} needs a value")
+        return " ".join(t.text for t in node.args)
+
+    def block(self, node: Node) -> tuple[Node, ...]:
+        if node.children is None:
+            raise self.fail(node, f"{node.keyword} needs a {{ }} block")
+        return node.children
+
+    def no_block(self, node: Node) -> None:
+        if node.children is not None:
+            self.warning(node, f"{node.keyword} takes no {{ }} block; block ignored")
+
+    def unknown(self, node: Node, where: str, *, secret_block: bool = False) -> None:
+        kw = node.keyword
+        if secret_block and (len(kw) >= 24 or ":" in kw or not kw.replace("_", "").isalnum()):
+            self.warning(node, f"unrecognised line in {where} ignored")
+            return
+        owner = _owner_of(kw)
+        hint = f" (it belongs in {owner})" if owner and owner != where else ""
+        self.warning(node, f"unknown keyword '{_short(kw)}' in {where}{hint}; ignored")
+
+
+def _short(text: str, limit: int = 24) -> str:
+    """A word to quote in a message, unless it could be a key.
+
+    Keys are at least 32 bytes and are often written ``hex:...`` or
+    ``file:...``: such words are described by their length only.
+    """
+    if len(text) > limit or text.lower().startswith(("hex:", "file:")) or not text.isprintable():
+        return f"<{len(text)} characters>"
+    return text
+
+
+def _owner_of(keyword: str) -> str | None:
+    for words, owner in _OWNER:
+        if keyword in words:
+            return owner
+    return None
+
+
+# --------------------------------------------------------------------------- global_defs
+
+
+def _parse_global(ctx: _Ctx, node: Node, current: GlobalDefs) -> GlobalDefs:
+    g: dict[str, Any] = {}
+    for child in ctx.block(node):
+        kw = child.keyword
+        try:
+            if kw == "router_id":
+                g["router_id"] = ctx.one_arg(child)
+            elif kw == "vrrp_mcast_group4":
+                addr = ctx.ip(child, ctx.one_arg(child), kw)
+                if not isinstance(addr, ipaddress.IPv4Address) or not addr.is_multicast:
+                    raise ctx.fail(
+                        child, f"vrrp_mcast_group4 {addr} is not an IPv4 multicast address"
+                    )
+                g["vrrp_mcast_group4"] = addr
+            elif kw == "vrrp_mcast_group6":
+                addr = ctx.ip(child, ctx.one_arg(child), kw)
+                if not isinstance(addr, ipaddress.IPv6Address) or not addr.is_multicast:
+                    raise ctx.fail(
+                        child, f"vrrp_mcast_group6 {addr} is not an IPv6 multicast address"
+                    )
+                g["vrrp_mcast_group6"] = addr
+            elif kw == "vrrp_version":
+                g["vrrp_version"] = ctx.integer(child, 2, 3)
+                g["vrrp_version_explicit"] = True
+            elif kw in (
+                "vrrp_strict",
+                "vrrp_lower_prio_no_advert",
+                "vrrp_higher_prio_send_advert",
+                "enable_script_security",
+                "vrrp_skip_check_adv_addr",
+                "vrrp_check_unicast_src",
+                "v3_checksum_as_v2",
+            ):
+                g[kw] = ctx.flag(child)
+            elif kw in ("vrrp_garp_master_delay", "vrrp_garp_lower_prio_delay"):
+                g[kw] = ctx.seconds(child, 0, 1000)
+            elif kw == "vrrp_garp_master_refresh":
+                g[kw] = ctx.seconds(child, 0, 86400)
+            elif kw in (
+                "vrrp_garp_master_repeat",
+                "vrrp_garp_master_refresh_repeat",
+                "vrrp_garp_lower_prio_repeat",
+            ):
+                g[kw] = ctx.integer(child, 1, 255)
+            elif kw in ("vrrp_garp_interval", "vrrp_gna_interval"):
+                value = ctx.decimal(child)
+                if not Decimal(0) <= value <= Decimal(1000):
+                    raise ctx.fail(child, f"{kw} {value} out of range 0..1000 seconds")
+                g[kw + "_cs"] = int((value * 100).to_integral_value(ROUND_HALF_UP))
+            elif kw == "script_user":
+                if not child.args:
+                    raise ctx.fail(child, "script_user needs a user name")
+                g["script_user"] = child.args[0].text
+                if len(child.args) > 1:
+                    g["script_group"] = child.args[1].text
+            elif kw in GLOBAL_UNIMPLEMENTED:
+                ctx.warning(
+                    child, f"global_defs keyword '{kw}' is not implemented by pyvrrp; ignored"
+                )
+            else:
+                ctx.unknown(child, "global_defs")
+        except _Fail:
+            continue
+    return replace(current, file=node.file, line=node.line, **g)
+
+
+# --------------------------------------------------------------------------- addresses
+
+
+def _parse_vip(ctx: _Ctx, node: Node) -> VirtualAddress:
+    words = [node.keyword, *node.arg_texts]
+    addr_text = words[0]
+    try:
+        if "/" in addr_text:
+            address: Any = ipaddress.ip_interface(addr_text)
+        else:
+            plain = ipaddress.ip_address(addr_text)
+            address = ipaddress.ip_interface(f"{plain}/{plain.max_prefixlen}")
+    except ValueError:
+        raise ctx.fail(node, f"'{_short(addr_text)}' is not a virtual IP address") from None
+    opts: dict[str, Any] = {}
+    i = 1
+    while i < len(words):
+        w = words[i]
+        if w in ("dev", "label", "scope", "brd", "broadcast"):
+            if i + 1 >= len(words):
+                raise ctx.fail(node, f"virtual address {address}: '{w}' needs a value")
+            value = words[i + 1]
+            if w in ("brd", "broadcast"):
+                if value in ("+", "-"):
+                    opts["brd"] = None
+                else:
+                    opts["brd"] = ctx.ip(node, value, "brd")
+            else:
+                opts[w] = value
+            i += 2
+        elif w == "no_track":
+            opts["no_track"] = True
+            i += 1
+        elif w in ("home", "-nodad", "nodad", "noprefixroute", "autojoin"):
+            ctx.warning(
+                node, f"virtual address {address}: option '{w}' is not implemented; ignored"
+            )
+            i += 1
+        elif w == "track_group":
+            ctx.warning(node, f"virtual address {address}: track_group is not implemented; ignored")
+            i += 2
+        else:
+            raise ctx.fail(node, f"virtual address {address}: unknown option '{_short(w)}'")
+    return VirtualAddress(address=address, file=node.file, line=node.line, **opts)
+
+
+_ROUTE_TYPES = frozenset({"blackhole", "unreachable", "prohibit", "throw"})
+
+
+def _parse_route(ctx: _Ctx, node: Node) -> VirtualRoute:
+    words = [node.keyword, *node.arg_texts]
+    fields: dict[str, Any] = {}
+    i = 0
+    while i < len(words):
+        w = words[i]
+        nxt = words[i + 1] if i + 1 < len(words) else None
+        if w in _ROUTE_TYPES:
+            fields["type"] = w
+            i += 1
+        elif w in ("via", "gw", "src", "dev", "table", "scope", "metric", "to") and nxt is not None:
+            if w == "metric":
+                try:
+                    fields["metric"] = int(nxt)
+                except ValueError:
+                    raise ctx.fail(
+                        node, f"virtual route metric '{_short(nxt)}' is not a number"
+                    ) from None
+            elif w == "to":
+                fields["dest"] = nxt
+            else:
+                fields["via" if w == "gw" else w] = nxt
+            i += 2
+        elif "dest" not in fields and _looks_like_prefix(w):
+            fields["dest"] = w
+            i += 1
+        else:
+            i += 1  # or, onlink, proto, ... kept in raw
+    if "dest" not in fields:
+        raise ctx.fail(node, "virtual route has no destination")
+    return VirtualRoute(raw=" ".join(words), file=node.file, line=node.line, **fields)
+
+
+def _looks_like_prefix(text: str) -> bool:
+    if text == "default":
+        return True
+    try:
+        ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return False
+    return True
+
+
+# --------------------------------------------------------------------------- auth
+
+
+@dataclass
+class _RawHmac:
+    node: Node
+    keys: list[HmacKey] = field(default_factory=list)
+    failed_ids: set[int] = field(default_factory=set)
+    attempted: bool = False
+    active_key: int | None = None
+    active_node: Node | None = None
+    anti_replay: str = "time"
+    time_window: int | None = None
+    time_window_node: Node | None = None
+    mode: str = "enforce"
+    broken: bool = False
+
+
+def _parse_auth_hmac(ctx: _Ctx, node: Node) -> _RawHmac:
+    raw = _RawHmac(node)
+    first_line: dict[int, int] = {}
+    base_dir = Path(node.file).parent if node.file and not node.file.startswith("<") else None
+    for child in ctx.block(node):
+        kw = child.keyword
+        try:
+            if kw == "key":
+                raw.attempted = True
+                if len(child.args) != 2:
+                    raise ctx.fail(child, "auth_hmac key needs an id and a value")
+                id_text = child.args[0].text
+                if not (id_text.isascii() and id_text.isdigit()) or len(id_text) > 6:
+                    raise ctx.fail(child, "auth_hmac key id is not a number")
+                key_id = int(id_text)
+                if not 1 <= key_id <= 255:
+                    raise ctx.fail(child, f"auth_hmac key id {key_id} out of range 1..255")
+                if key_id in first_line:
+                    raise ctx.fail(
+                        child,
+                        f"auth_hmac key id {key_id} defined twice "
+                        f"(first at line {first_line[key_id]})",
+                    )
+                first_line[key_id] = child.line
+                try:
+                    loaded = load_key(child.args[1].text, base_dir=base_dir)
+                except KeyValueError as exc:
+                    raw.failed_ids.add(key_id)
+                    msg = str(exc)
+                    msg = msg.removeprefix("key: ")
+                    raise ctx.fail(child, f"auth_hmac key {key_id}: {msg}") from None
+                for w in loaded.warnings:
+                    ctx.warning(child, f"auth_hmac key {key_id}: {w}")
+                raw.keys.append(
+                    HmacKey(
+                        id=key_id,
+                        secret=loaded.secret,
+                        form=loaded.form,
+                        path=loaded.path,
+                        file=child.file,
+                        line=child.line,
+                    )
+                )
+            elif kw == "active_key":
+                if (
+                    not child.args
+                    or not child.args[0].text.isdigit()
+                    or len(child.args[0].text) > 6
+                ):
+                    raise ctx.fail(child, "active_key needs a key id (1..255)")
+                raw.active_key = ctx.int_text(child, child.args[0].text, 1, 255, "active_key")
+                raw.active_node = child
+            elif kw == "anti_replay":
+                value = child.args[0].text if child.args else ""
+                if value not in ("time", "monotonic"):
+                    raise ctx.fail(child, "anti_replay must be 'time' or 'monotonic'")
+                raw.anti_replay = value
+            elif kw == "time_window":
+                if not child.args or not child.args[0].text.lstrip("-").isdigit():
+                    raise ctx.fail(child, "time_window must be a whole number of seconds (1..300)")
+                text = child.args[0].text
+                if len(text) > 9:
+                    raise ctx.fail(child, "time_window out of range 1..300")
+                raw.time_window = ctx.int_text(child, text, 1, 300, "time_window")
+                raw.time_window_node = child
+            elif kw == "mode":
+                value = child.args[0].text if child.args else ""
+                if value not in ("enforce", "permissive", "receive-only"):
+                    raise ctx.fail(child, "mode must be 'enforce', 'permissive' or 'receive-only'")
+                raw.mode = value
+            else:
+                ctx.unknown(child, "auth_hmac", secret_block=True)
+        except _Fail:
+            continue
+    return raw
+
+
+def _parse_legacy_auth(ctx: _Ctx, node: Node) -> LegacyAuth | None:
+    auth_type: str | None = None
+    password: str | None = None
+    for child in ctx.block(node):
+        kw = child.keyword
+        if kw == "auth_type":
+            value = child.args[0].text if child.args else ""
+            if value.upper() not in ("PASS", "AH"):
+                ctx.error(child, "auth_type must be PASS or AH")
+                return None
+            auth_type = value.upper()
+        elif kw == "auth_pass":
+            if not child.args:
+                ctx.error(child, "auth_pass needs a value")
+                return None
+            password = child.args[0].text
+            if len(password) > 8:
+                ctx.warning(
+                    child,
+                    "auth_pass is longer than 8 characters; only the first 8 are used",
+                )
+                password = password[:8]
+        else:
+            ctx.unknown(child, "authentication", secret_block=True)
+    if auth_type is None:
+        ctx.error(node, "authentication block has no auth_type")
+        return None
+    if password is None:
+        ctx.error(node, "authentication block has no auth_pass")
+        return None
+    return LegacyAuth(
+        type=cast(Any, auth_type),
+        password=Secret(password.encode("utf-8", errors="replace")),
+        file=node.file,
+        line=node.line,
+    )
+
+
+# --------------------------------------------------------------------------- tracking
+
+
+def _parse_track_interfaces(ctx: _Ctx, node: Node) -> list[TrackInterface]:
+    out = []
+    for child in ctx.block(node):
+        try:
+            out.append(
+                TrackInterface(
+                    child.keyword,
+                    *_weight_opts(ctx, child, "track_interface"),
+                    child.file,
+                    child.line,
+                )
+            )
+        except _Fail:
+            continue
+    return out
+
+
+def _parse_track_scripts(ctx: _Ctx, node: Node) -> list[TrackScript]:
+    out = []
+    for child in ctx.block(node):
+        try:
+            out.append(
+                TrackScript(
+                    child.keyword, *_weight_opts(ctx, child, "track_script"), child.file, child.line
+                )
+            )
+        except _Fail:
+            continue
+    return out
+
+
+def _weight_opts(ctx: _Ctx, node: Node, what: str) -> tuple[int | None, bool]:
+    words = node.arg_texts
+    weight: int | None = None
+    reverse = False
+    i = 0
+    while i < len(words):
+        if words[i] == "weight":
+            if i + 1 >= len(words):
+                raise ctx.fail(node, f"{what} {node.keyword}: weight needs a value")
+            weight = ctx.int_text(node, words[i + 1], -253, 253, f"{what} {node.keyword}: weight")
+            i += 2
+        elif words[i] == "reverse":
+            reverse = True
+            i += 1
+        elif words[i] == "noreverse":
+            i += 1
+        else:
+            raise ctx.fail(node, f"{what} {node.keyword}: unknown option '{_short(words[i])}'")
+    return weight, reverse
+
+
+# --------------------------------------------------------------------------- vrrp_script
+
+
+def _parse_script(ctx: _Ctx, node: Node) -> ScriptConfig | None:
+    if not node.args:
+        ctx.error(node, "vrrp_script needs a name")
+        return None
+    name = node.args[0].text
+    s: dict[str, Any] = {}
+    for child in ctx.block(node):
+        kw = child.keyword
+        try:
+            if kw == "script":
+                s["script"] = ctx.string(child)
+            elif kw in ("interval", "timeout"):
+                value = ctx.decimal(child)
+                if not Decimal(0) < value <= Decimal(86400):
+                    raise ctx.fail(child, f"{kw} {value} out of range (0, 86400] seconds")
+                s[kw] = math.ceil(value)
+            elif kw == "weight":
+                if not child.args:
+                    raise ctx.fail(child, "weight needs a value")
+                s["weight"] = ctx.int_text(child, child.args[0].text, -253, 253, "weight")
+                rest = child.arg_texts[1:]
+                if rest == ["reverse"]:
+                    s["weight_reverse"] = True
+                elif rest:
+                    ctx.warning(child, "weight: extra words after the value ignored")
+            elif kw in ("rise", "fall"):
+                s[kw] = ctx.integer(child, 1, 1000000)
+            elif kw == "user":
+                if not child.args:
+                    raise ctx.fail(child, "user needs a user name")
+                s["user"] = child.args[0].text
+                if len(child.args) > 1:
+                    s["group"] = child.args[1].text
+            elif kw == "init_fail":
+                s["init_fail"] = True
+            else:
+                ctx.unknown(child, "vrrp_script")
+        except _Fail:
+            continue
+    if "script" not in s:
+        ctx.warning(node, f"vrrp_script {name} has no script; ignored")
+        return None
+    return ScriptConfig(name=name, file=node.file, line=node.line, **s)
+
+
+# --------------------------------------------------------------------------- sync group
+
+
+def _parse_sync_group(ctx: _Ctx, node: Node) -> SyncGroupConfig | None:
+    if not node.args:
+        ctx.error(node, "vrrp_sync_group needs a name")
+        return None
+    name = node.args[0].text
+    s: dict[str, Any] = {}
+    members: list[str] = []
+    for child in ctx.block(node):
+        kw = child.keyword
+        try:
+            if kw == "group":
+                for m in ctx.block(child):
+                    for word in [m.keyword, *m.arg_texts]:
+                        if word in members:
+                            ctx.warning(m, f"vrrp_sync_group {name}: {word} listed twice")
+                        else:
+                            members.append(word)
+            elif kw in ("notify_master", "notify_backup", "notify_fault", "notify_stop", "notify"):
+                s[kw] = ctx.string(child)
+            elif kw == "track_interface":
+                s["track_interfaces"] = tuple(_parse_track_interfaces(ctx, child))
+            elif kw == "track_script":
+                s["track_scripts"] = tuple(_parse_track_scripts(ctx, child))
+            elif kw in ("smtp_alert", "global_tracking", "sync_group_tracking_weight"):
+                ctx.warning(child, f"vrrp_sync_group keyword '{kw}' is not implemented; ignored")
+            else:
+                ctx.unknown(child, "vrrp_sync_group")
+        except _Fail:
+            continue
+    return SyncGroupConfig(name=name, members=tuple(members), file=node.file, line=node.line, **s)
+
+
+# --------------------------------------------------------------------------- vrrp_instance
+
+
+@dataclass
+class _RawInstance:
+    node: Node
+    name: str
+    values: dict[str, Any] = field(default_factory=dict)
+    nodes: dict[str, Node] = field(default_factory=dict)
+    vips: list[VirtualAddress] = field(default_factory=list)
+    excluded: list[VirtualAddress] = field(default_factory=list)
+    routes: list[VirtualRoute] = field(default_factory=list)
+    peers: list[UnicastPeer] = field(default_factory=list)
+    track_if: list[TrackInterface] = field(default_factory=list)
+    track_scripts: list[TrackScript] = field(default_factory=list)
+    legacy: LegacyAuth | None = None
+    legacy_node: Node | None = None
+    hmac: _RawHmac | None = None
+    fatal: bool = False
+
+
+def _parse_instance(ctx: _Ctx, node: Node) -> _RawInstance | None:
+    if not node.args:
+        ctx.error(node, "vrrp_instance needs a name")
+        return None
+    raw = _RawInstance(node, node.args[0].text)
+    v = raw.values
+    for child in ctx.block(node):
+        kw = child.keyword
+        if (
+            kw in raw.nodes
+            and kw in INSTANCE_KEYWORDS
+            and child.children is None
+            and kw not in ("notify",)
+        ):
+            ctx.warning(
+                child, f"{kw} given twice (first at line {raw.nodes[kw].line}); last one used"
+            )
+        raw.nodes[kw] = child
+        try:
+            if kw == "state":
+                state = ctx.one_arg(child).upper()
+                if state not in ("MASTER", "BACKUP"):
+                    raise ctx.fail(child, "state must be MASTER or BACKUP")
+                v["initial_state"] = state
+            elif kw == "interface":
+                v["interface"] = ctx.one_arg(child)
+            elif kw == "virtual_router_id":
+                v["vrid"] = ctx.integer(child, 1, 255)
+            elif kw == "priority":
+                v["priority"] = ctx.integer(child, 1, 255)
+            elif kw == "advert_int":
+                adv = ctx.decimal(child)
+                if adv <= 0:
+                    raise ctx.fail(child, f"advert_int {child.args[0].text} must be greater than 0")
+                v["advert_int"] = adv
+            elif kw == "version":
+                v["version"] = ctx.integer(child, 2, 3)
+            elif kw == "nopreempt":
+                v["nopreempt"] = True
+            elif kw == "preempt":
+                v["nopreempt"] = False
+            elif kw == "preempt_delay":
+                delay = ctx.decimal(child)
+                if not Decimal(0) <= delay <= Decimal(1000):
+                    raise ctx.fail(
+                        child, f"preempt_delay {child.args[0].text} out of range 0..1000"
+                    )
+                v["preempt_delay_cs"] = int((delay * 100).to_integral_value(ROUND_HALF_UP))
+            elif kw == "accept":
+                v["accept"] = True
+            elif kw == "no_accept":
+                v["accept"] = False
+            elif kw == "strict_mode":
+                v["strict"] = ctx.flag(child)
+            elif kw in ("unicast_src_ip", "mcast_src_ip"):
+                v["unicast_src_ip"] = ctx.ip(child, ctx.one_arg(child), kw)
+            elif kw == "unicast_peer":
+                for peer in ctx.block(child):
+                    try:
+                        raw.peers.append(_parse_peer(ctx, peer))
+                    except _Fail:
+                        continue
+            elif kw == "unicast_ttl":
+                v["unicast_ttl"] = ctx.integer(child, 1, 255)
+            elif kw == "min_ttl":
+                v["min_ttl"] = ctx.integer(child, 0, 255)
+            elif kw in ("virtual_ipaddress", "virtual_ipaddress_excluded"):
+                target = raw.vips if kw == "virtual_ipaddress" else raw.excluded
+                for item in ctx.block(child):
+                    try:
+                        target.append(_parse_vip(ctx, item))
+                    except _Fail:
+                        continue
+            elif kw == "virtual_routes":
+                for item in ctx.block(child):
+                    try:
+                        raw.routes.append(_parse_route(ctx, item))
+                    except _Fail:
+                        continue
+            elif kw == "track_interface":
+                raw.track_if.extend(_parse_track_interfaces(ctx, child))
+            elif kw == "track_script":
+                raw.track_scripts.extend(_parse_track_scripts(ctx, child))
+            elif kw in ("notify_master", "notify_backup", "notify_fault", "notify_stop", "notify"):
+                v[kw] = ctx.string(child)
+            elif kw in ("garp_master_delay", "garp_lower_prio_delay"):
+                v[kw] = ctx.seconds(child, 0, 1000)
+            elif kw == "garp_master_refresh":
+                v[kw] = ctx.seconds(child, 0, 86400)
+            elif kw in (
+                "garp_master_repeat",
+                "garp_master_refresh_repeat",
+                "garp_lower_prio_repeat",
+            ):
+                v[kw] = ctx.integer(child, 1, 255)
+            elif kw in ("lower_prio_no_advert", "higher_prio_send_advert", "skip_check_adv_addr"):
+                v[kw] = ctx.flag(child)
+            elif kw == "check_unicast_src":
+                ctx.flag(child)
+            elif kw == "authentication":
+                raw.legacy_node = child
+                raw.legacy = _parse_legacy_auth(ctx, child)
+            elif kw == "auth_hmac":
+                if raw.hmac is not None:
+                    ctx.warning(child, "auth_hmac given twice; the last block is used")
+                raw.hmac = _parse_auth_hmac(ctx, child)
+            elif kw in INSTANCE_UNIMPLEMENTED:
+                ctx.warning(
+                    child, f"vrrp_instance keyword '{kw}' is not implemented by pyvrrp; ignored"
+                )
+            else:
+                ctx.unknown(child, "vrrp_instance")
+        except _Fail:
+            continue
+    return raw
+
+
+def _parse_peer(ctx: _Ctx, node: Node) -> UnicastPeer:
+    addr = ctx.ip(node, node.keyword, "unicast_peer")
+    words = node.arg_texts
+    opts: dict[str, int] = {}
+    i = 0
+    while i < len(words):
+        if words[i] in ("min_ttl", "max_ttl") and i + 1 < len(words):
+            opts[words[i]] = ctx.int_text(
+                node, words[i + 1], 0, 255, f"unicast_peer {addr}: {words[i]}"
+            )
+            i += 2
+        else:
+            raise ctx.fail(node, f"unicast_peer {addr}: unknown option '{_short(words[i])}'")
+    return UnicastPeer(addr, file=node.file, line=node.line, **opts)
+
+
+def _advert_cs(ctx: _Ctx, raw: _RawInstance, version: int) -> int:
+    value: Decimal | None = raw.values.get("advert_int")
+    node = raw.nodes.get("advert_int")
+    if value is None or node is None:
+        return 100
+    text = node.args[0].text
+    if version == 3:
+        cs = value * 100
+        if cs != cs.to_integral_value():
+            ctx.error(node, f"advert_int {text} is not a whole number of centiseconds")
+            return 100
+        if not 1 <= cs <= 4095:
+            ctx.error(node, f"advert_int {text} out of range 0.01..40.95 seconds for VRRPv3")
+            return 100
+        return int(cs)
+    if not Decimal(1) <= value <= Decimal(255):
+        ctx.error(node, f"advert_int {text} out of range 1..255 seconds for VRRPv2")
+        return 100
+    whole = int(value.to_integral_value(ROUND_HALF_UP))
+    if whole != value:
+        ctx.warning(
+            node, f"advert_int {text} is not a whole number of seconds (VRRPv2); using {whole}"
+        )
+    return whole * 100
+
+
+def _finish_instance(
+    ctx: _Ctx, raw: _RawInstance, g: GlobalDefs, scripts: Mapping[str, ScriptConfig]
+) -> InstanceConfig | None:
+    v = raw.values
+    node = raw.node
+    name = raw.name
+    ok = True
+    if "vrid" not in v:
+        if "virtual_router_id" not in raw.nodes:
+            ctx.error(node, f"vrrp_instance {name} has no virtual_router_id")
+        ok = False
+    if "interface" not in v and not raw.peers:
+        ctx.error(node, f"vrrp_instance {name} has no interface")
+        ok = False
+
+    # family: from the first virtual address; one instance is one family
+    vips: list[VirtualAddress] = []
+    family: int | None = None
+    first: VirtualAddress | None = None
+    for vip in raw.vips:
+        if first is None:
+            first, family = vip, vip.family
+            vips.append(vip)
+        elif vip.family != family:
+            ctx.error(
+                _at(vip),
+                f"virtual address {vip.address} is IPv{vip.family} but vrrp_instance {name} is "
+                f"IPv{family} (from line {first.line}); one instance is one family: move it to "
+                "virtual_ipaddress_excluded or to another instance",
+            )
+        else:
+            vips.append(vip)
+    src: IPAddress | None = v.get("unicast_src_ip")
+    if family is None:
+        if src is not None:
+            family = src.version
+        elif raw.peers:
+            family = raw.peers[0].address.version
+        else:
+            family = 4
+        ctx.warning(node, f"vrrp_instance {name} has no virtual_ipaddress")
+    seen: dict[Any, VirtualAddress] = {}
+    unique: list[VirtualAddress] = []
+    for vip in vips:
+        if vip.address.ip in seen:
+            ctx.warning(
+                _at(vip),
+                f"virtual address {vip.address.ip} listed twice (first at line "
+                f"{seen[vip.address.ip].line}); duplicate ignored",
+            )
+            continue
+        seen[vip.address.ip] = vip
+        unique.append(vip)
+    vips = unique
+
+    if src is not None and src.version != family:
+        ctx.error(
+            raw.nodes.get("unicast_src_ip") or raw.nodes.get("mcast_src_ip") or node,
+            f"unicast_src_ip {src} is IPv{src.version} but vrrp_instance {name} is IPv{family}",
+        )
+        ok = False
+    peers: list[UnicastPeer] = []
+    for p in raw.peers:
+        if p.address.version != family:
+            ctx.error(
+                _at(p),
+                f"unicast_peer {p.address} is IPv{p.address.version} but vrrp_instance {name} "
+                f"is IPv{family}",
+            )
+            ok = False
+        else:
+            peers.append(p)
+
+    # version
+    explicit_version = "version" in v or g.vrrp_version_explicit
+    version: int = v.get("version", g.vrrp_version)
+    if family == 6 and version == 2:
+        if explicit_version:
+            ctx.warning(
+                raw.nodes.get("version") or node,
+                f"vrrp_instance {name}: VRRPv2 does not support IPv6; using version 3",
+            )
+        version = 3
+    advert_cs = _advert_cs(ctx, raw, version)
+
+    strict = bool(v.get("strict", g.vrrp_strict))
+    accept = v.get("accept", not strict)
+    if strict and accept:
+        ctx.warning(
+            raw.nodes["accept"],
+            f"vrrp_instance {name}: strict mode requires no_accept; accept ignored",
+        )
+        accept = False
+    if strict and peers:
+        ctx.error(
+            raw.nodes.get("unicast_peer") or node,
+            f"vrrp_instance {name}: unicast peers are not allowed in strict mode",
+        )
+        ok = False
+
+    state = v.get("initial_state")
+    nopreempt = bool(v.get("nopreempt", False))
+    if nopreempt and state == "MASTER":
+        ctx.warning(
+            raw.nodes["nopreempt"],
+            f"vrrp_instance {name}: nopreempt does not work with state MASTER; starting as BACKUP",
+        )
+        state = "BACKUP"
+
+    # authentication
+    legacy = raw.legacy
+    hmac_cfg: AuthHmacConfig | None = None
+    if raw.hmac is not None:
+        hmac_cfg = _finish_hmac(ctx, raw.hmac, name, advert_cs, strict)
+        if raw.legacy_node is not None:
+            ctx.warning(
+                raw.legacy_node,
+                f"vrrp_instance {name}: auth_hmac and authentication are mutually exclusive; "
+                "authentication dropped",
+            )
+            legacy = None
+    if legacy is not None and version == 3:
+        ctx.warning(
+            raw.legacy_node or node,
+            f"vrrp_instance {name}: authentication is not supported with VRRPv3; ignored",
+        )
+        legacy = None
+    if legacy is not None and strict:
+        ctx.warning(
+            raw.legacy_node or node,
+            f"vrrp_instance {name}: authentication is not allowed in strict mode; ignored",
+        )
+        legacy = None
+
+    # track scripts must name a vrrp_script
+    tscripts = []
+    for ts in raw.track_scripts:
+        if ts.name not in scripts:
+            ctx.warning(_at(ts), f"track_script {ts.name}: no vrrp_script {ts.name}; ignored")
+        else:
+            tscripts.append(ts)
+
+    garp_delay = v.get("garp_master_delay", g.vrrp_garp_master_delay)
+    garp_repeat = v.get("garp_master_repeat", g.vrrp_garp_master_repeat)
+    lp_delay = v.get(
+        "garp_lower_prio_delay",
+        g.vrrp_garp_lower_prio_delay if g.vrrp_garp_lower_prio_delay is not None else garp_delay,
+    )
+    lp_repeat = v.get(
+        "garp_lower_prio_repeat",
+        g.vrrp_garp_lower_prio_repeat if g.vrrp_garp_lower_prio_repeat is not None else garp_repeat,
+    )
+    if not ok or raw.fatal:
+        return None
+    mcast: IPAddress = g.vrrp_mcast_group4 if family == 4 else g.vrrp_mcast_group6
+    min_ttl = v.get("min_ttl")
+    if min_ttl is None:
+        peer_min = [p.min_ttl for p in peers if p.min_ttl is not None]
+        min_ttl = min(peer_min) if peer_min else None
+    return InstanceConfig(
+        name=name,
+        interface=v.get("interface"),
+        vrid=v["vrid"],
+        priority=v.get("priority", 100),
+        advert_int_cs=advert_cs,
+        version=version,
+        family=family,
+        initial_state=state,
+        nopreempt=nopreempt,
+        preempt_delay_cs=v.get("preempt_delay_cs", 0),
+        accept=accept,
+        strict=strict,
+        unicast_src_ip=src,
+        unicast_peers=tuple(p.address for p in peers),
+        unicast_peer_options=tuple(peers),
+        unicast_ttl=v.get("unicast_ttl", 255),
+        min_ttl=min_ttl,
+        virtual_addresses=tuple(vips),
+        excluded_addresses=tuple(raw.excluded),
+        virtual_routes=tuple(raw.routes),
+        track_interfaces=tuple(raw.track_if),
+        track_scripts=tuple(tscripts),
+        notify_master=v.get("notify_master"),
+        notify_backup=v.get("notify_backup"),
+        notify_fault=v.get("notify_fault"),
+        notify_stop=v.get("notify_stop"),
+        notify=v.get("notify"),
+        garp_master_delay=garp_delay,
+        garp_master_repeat=garp_repeat,
+        garp_master_refresh=v.get("garp_master_refresh", g.vrrp_garp_master_refresh),
+        garp_master_refresh_repeat=v.get(
+            "garp_master_refresh_repeat", g.vrrp_garp_master_refresh_repeat
+        ),
+        garp_lower_prio_delay=lp_delay,
+        garp_lower_prio_repeat=lp_repeat,
+        lower_prio_no_advert=v.get("lower_prio_no_advert", g.vrrp_lower_prio_no_advert),
+        higher_prio_send_advert=v.get("higher_prio_send_advert", g.vrrp_higher_prio_send_advert),
+        legacy_auth=legacy,
+        auth_hmac=hmac_cfg,
+        mcast_group=mcast,
+        checksum_as_v2=g.v3_checksum_as_v2,
+        skip_check_adv_addr=v.get("skip_check_adv_addr", g.vrrp_skip_check_adv_addr),
+        file=node.file,
+        line=node.line,
+    )
+
+
+def default_time_window(advert_int_cs: int) -> int:
+    """``max(3 * advert_int, 5)`` seconds, rounded up, capped at 300."""
+    return min(300, max(5, math.ceil(3 * advert_int_cs / 100)))
+
+
+def _finish_hmac(
+    ctx: _Ctx, raw: _RawHmac, name: str, advert_cs: int, strict: bool
+) -> AuthHmacConfig | None:
+    node = raw.node
+    mode = raw.mode
+    if strict and mode != "enforce":
+        ctx.warning(
+            node,
+            f"vrrp_instance {name}: strict mode requires auth_hmac mode enforce; "
+            f"mode {mode} changed to enforce",
+        )
+        mode = "enforce"
+    if not raw.keys:
+        if not raw.attempted:
+            ctx.error(node, f"vrrp_instance {name}: auth_hmac has no key; auth_hmac disabled")
+        else:
+            ctx.error(
+                node, f"vrrp_instance {name}: auth_hmac has no usable key; auth_hmac disabled"
+            )
+        return None
+    ids = {k.id for k in raw.keys}
+    if raw.active_key is None:
+        if mode != "receive-only":
+            ctx.error(
+                node,
+                f"vrrp_instance {name}: auth_hmac has no active_key; auth_hmac disabled",
+            )
+            return None
+    elif raw.active_key not in ids:
+        where = raw.active_node or node
+        if raw.active_key in raw.failed_ids:
+            ctx.error(
+                where,
+                f"active_key {raw.active_key} names a key that could not be loaded; "
+                "auth_hmac disabled",
+            )
+        else:
+            ctx.error(
+                where,
+                f"active_key {raw.active_key} names no configured key; auth_hmac disabled",
+            )
+        return None
+    if raw.anti_replay == "monotonic" and raw.time_window_node is not None:
+        ctx.warning(raw.time_window_node, "time_window has no effect with anti_replay monotonic")
+    window = raw.time_window if raw.time_window is not None else default_time_window(advert_cs)
+    return AuthHmacConfig(
+        keys=tuple(raw.keys),
+        active_key=raw.active_key,
+        anti_replay=cast(Any, raw.anti_replay),
+        time_window=window,
+        time_window_explicit=raw.time_window is not None,
+        mode=cast(Any, mode),
+        file=node.file,
+        line=node.line,
+    )
+
+
+def _at(obj: Any) -> Node:
+    return Node("", (), None, obj.file, obj.line)
+
+
+# --------------------------------------------------------------------------- MTU and host
+
+
+def _apply_mtu(ctx: _Ctx, inst: InstanceConfig, mtus: MtuSource | None) -> InstanceConfig:
+    mtu: int | None = None
+    if mtus is not None and inst.interface is not None:
+        mtu = mtus(inst.interface) if callable(mtus) else mtus.get(inst.interface)
+    signs = inst.auth_hmac is not None
+    if mtu is not None:
+        fit = mtu_mod.addresses_that_fit(mtu, inst.family, inst.version, signs)
+        why = f"{inst.interface} MTU {mtu} leaves room for {fit}"
+    else:
+        fit = mtu_mod.MAX_ADDRESSES
+        why = f"an advert carries at most {fit}"
+    if len(inst.virtual_addresses) <= fit:
+        return inst
+    keep = inst.virtual_addresses[:fit]
+    moved = inst.virtual_addresses[fit:]
+    first = moved[0]
+    listed = ", ".join(str(a.address) for a in moved[:5]) + (", ..." if len(moved) > 5 else "")
+    ctx.warning(
+        _at(first),
+        f"vrrp_instance {inst.name}: {len(inst.virtual_addresses)} virtual addresses do not fit "
+        f"in one advert ({why}"
+        f"{' with the auth_hmac trailer' if signs and mtu is not None else ''}); "
+        f"{len(moved)} moved to virtual_ipaddress_excluded: {listed}",
+    )
+    return replace(inst, virtual_addresses=keep, excluded_addresses=inst.excluded_addresses + moved)
+
+
+def _check_interfaces(
+    ctx: _Ctx, raw: _RawInstance, inst: InstanceConfig, interfaces: Collection[str]
+) -> None:
+    if inst.interface is not None and inst.interface not in interfaces:
+        ctx.warning(
+            raw.nodes.get("interface") or raw.node,
+            f"interface {inst.interface} does not exist on this host",
+        )
+    for t in inst.track_interfaces:
+        if t.name not in interfaces:
+            ctx.warning(_at(t), f"track_interface {t.name} does not exist on this host")
+    for a in (*inst.virtual_addresses, *inst.excluded_addresses):
+        if a.dev is not None and a.dev not in interfaces:
+            ctx.warning(_at(a), f"interface {a.dev} (of {a.address}) does not exist on this host")
+
+
+# --------------------------------------------------------------------------- top level
+
+
+def _configure(
+    ctx: _Ctx,
+    tree: list[Node],
+    files: tuple[str, ...],
+    mtus: MtuSource | None,
+    interfaces: Collection[str] | None,
+) -> Config:
+    g = GlobalDefs()
+    raws: list[_RawInstance] = []
+    scripts: dict[str, ScriptConfig] = {}
+    groups_raw: list[SyncGroupConfig] = []
+    for node in tree:
+        kw = node.keyword
+        try:
+            if kw == "global_defs":
+                g = _parse_global(ctx, node, g)
+            elif kw == "vrrp_instance":
+                ctx.block(node)
+                raw = _parse_instance(ctx, node)
+                if raw is not None:
+                    raws.append(raw)
+            elif kw == "vrrp_script":
+                ctx.block(node)
+                script = _parse_script(ctx, node)
+                if script is not None:
+                    if script.name in scripts:
+                        ctx.error(
+                            node,
+                            f"vrrp_script {script.name} defined twice "
+                            f"(first at line {scripts[script.name].line})",
+                        )
+                    scripts[script.name] = script
+            elif kw == "vrrp_sync_group":
+                ctx.block(node)
+                group = _parse_sync_group(ctx, node)
+                if group is not None:
+                    groups_raw.append(group)
+            elif kw in UNIMPLEMENTED_SECTIONS:
+                what = "section" if node.children is not None else "keyword"
+                ctx.warning(node, f"{what} '{kw}' is not implemented by pyvrrp; skipped")
+            elif _owner_of(kw) is not None:
+                ctx.error(node, f"'{kw}' outside its block (it belongs in {_owner_of(kw)})")
+            else:
+                what = "section" if node.children is not None else "keyword"
+                ctx.warning(node, f"unknown {what} '{_short(kw)}'; skipped")
+        except _Fail:
+            continue
+
+    instances: list[InstanceConfig] = []
+    by_name: dict[str, InstanceConfig] = {}
+    vrids: dict[tuple[str | None, int, int], InstanceConfig] = {}
+    for raw in raws:
+        if raw.name in by_name:
+            ctx.error(
+                raw.node,
+                f"vrrp_instance {raw.name} defined twice (first at line {by_name[raw.name].line})",
+            )
+            continue
+        inst = _finish_instance(ctx, raw, g, scripts)
+        if inst is None:
+            continue
+        inst = _apply_mtu(ctx, inst, mtus)
+        if interfaces is not None:
+            _check_interfaces(ctx, raw, inst, interfaces)
+        key = (inst.interface, inst.vrid, inst.family)
+        other = vrids.get(key)
+        if other is not None and not inst.unicast and not other.unicast:
+            ctx.error(
+                raw.nodes.get("virtual_router_id") or raw.node,
+                f"virtual_router_id {inst.vrid} on {inst.interface} (IPv{inst.family}) is "
+                f"already used by vrrp_instance {other.name} (line {other.line})",
+            )
+            continue
+        vrids.setdefault(key, inst)
+        by_name[inst.name] = inst
+        instances.append(inst)
+
+    declared = {raw.name for raw in raws}
+    groups: list[SyncGroupConfig] = []
+    member_of: dict[str, str] = {}
+    for grp in groups_raw:
+        members = []
+        for m in grp.members:
+            if m not in declared:
+                ctx.warning(_at(grp), f"vrrp_sync_group {grp.name}: no vrrp_instance {m}; ignored")
+            elif m in member_of:
+                ctx.warning(
+                    _at(grp),
+                    f"vrrp_sync_group {grp.name}: {m} is already in vrrp_sync_group "
+                    f"{member_of[m]}; ignored",
+                )
+            else:
+                member_of[m] = grp.name
+                members.append(m)
+        groups.append(replace(grp, members=tuple(members)))
+
+    return Config(
+        global_defs=g,
+        instances=tuple(instances),
+        scripts=MappingProxyType(scripts),
+        sync_groups=tuple(groups),
+        source_files=files,
+    )
+
+
+def _run(
+    reader_fn: Callable[[Reader], None],
+    *,
+    env: Mapping[str, str] | None,
+    defines: Iterable[str],
+    mtus: MtuSource | None,
+    interfaces: Collection[str] | None,
+) -> LoadResult:
+    diags = Diagnostics()
+    reader = Reader(diags, env=env, defines=defines)
+    reader_fn(reader)
+    tree = build_tree(reader.tokens, diags)
+    ctx = _Ctx(diags)
+    config = _configure(ctx, tree, tuple(reader.files), mtus, interfaces)
+    order = {name: i for i, name in enumerate(reader.files)}
+    items = sorted(diags.items, key=lambda d: (order.get(d.file, -1), d.line))
+    return LoadResult(config=config, diagnostics=items)
+
+
+def load(
+    path: str | Path,
+    *,
+    env: Mapping[str, str] | None = None,
+    defines: Iterable[str] = (),
+    mtus: MtuSource | None = None,
+    interfaces: Collection[str] | None = None,
+) -> LoadResult:
+    """Read a keepalived.conf and everything it includes.
+
+    ``env`` replaces :data:`os.environ` for ``${_ENV NAME}``; ``defines`` are
+    the ``-i`` names for ``@name`` lines. With ``mtus`` (interface name to MTU,
+    or a function) addresses that do not fit in one advert move to the
+    excluded set. With ``interfaces`` (names present on the host) a missing
+    interface is a warning.
+    """
+    return _run(
+        lambda r: r.read_path(os.fspath(path)),
+        env=env,
+        defines=defines,
+        mtus=mtus,
+        interfaces=interfaces,
+    )
+
+
+def loads(
+    text: str,
+    *,
+    name: str = "<string>",
+    env: Mapping[str, str] | None = None,
+    defines: Iterable[str] = (),
+    mtus: MtuSource | None = None,
+    interfaces: Collection[str] | None = None,
+) -> LoadResult:
+    """Like :func:`load` for text; ``name`` is the file name in diagnostics and
+    the base for relative includes and key files."""
+    return _run(
+        lambda r: r.read_text(text, name),
+        env=env,
+        defines=defines,
+        mtus=mtus,
+        interfaces=interfaces,
+    )

@@ -1,0 +1,353 @@
+"""Typed, frozen settings produced by :mod:`pyvrrp.config.loader`.
+
+Every object keeps the ``file`` and ``line`` it was read from. Secrets (auth_hmac
+keys, the legacy ``auth_pass``) are :class:`~pyvrrp.auth.keys.Secret` objects:
+their repr never shows the bytes, and :func:`redact` replaces them by
+``"<redacted>"``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Literal
+
+from pyvrrp.auth.keys import Secret
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPInterface = ipaddress.IPv4Interface | ipaddress.IPv6Interface
+
+Level = Literal["error", "warning"]
+
+REDACTED = "<redacted>"
+
+DEFAULT_MCAST_GROUP4 = ipaddress.IPv4Address("224.0.0.18")
+DEFAULT_MCAST_GROUP6 = ipaddress.IPv6Address("ff02::12")
+
+
+def _empty_map() -> Mapping[str, Any]:
+    return MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One finding about a configuration: ``FILE:LINE: level: message``."""
+
+    file: str
+    line: int
+    level: Level
+    message: str
+
+    def format(self) -> str:
+        return f"{self.file}:{self.line}: {self.level}: {self.message}"
+
+    def __str__(self) -> str:
+        return self.format()
+
+
+@dataclass(frozen=True)
+class VirtualAddress:
+    """One ``virtual_ipaddress`` line. ``address`` always carries a prefix."""
+
+    address: IPInterface
+    dev: str | None = None
+    label: str | None = None
+    scope: str | None = None
+    brd: IPAddress | None = None
+    no_track: bool = False
+    file: str = ""
+    line: int = 0
+
+    @property
+    def family(self) -> int:
+        return self.address.version
+
+
+@dataclass(frozen=True)
+class VirtualRoute:
+    """One ``virtual_routes`` line: the parsed common fields plus the raw text."""
+
+    raw: str
+    dest: str | None = None
+    via: str | None = None
+    dev: str | None = None
+    src: str | None = None
+    table: str | None = None
+    metric: int | None = None
+    scope: str | None = None
+    type: str | None = None  # blackhole, unreachable, prohibit, ...
+    file: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class TrackInterface:
+    name: str
+    weight: int | None = None
+    reverse: bool = False
+    file: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class TrackScript:
+    name: str
+    weight: int | None = None
+    reverse: bool = False
+    file: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class UnicastPeer:
+    address: IPAddress
+    min_ttl: int | None = None
+    max_ttl: int | None = None
+    file: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class LegacyAuth:
+    """The RFC 2338 ``authentication`` block (VRRPv2 only)."""
+
+    type: Literal["PASS", "AH"]
+    password: Secret
+    file: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class HmacKey:
+    """One ``key <id> <value>`` of an ``auth_hmac`` block.
+
+    ``send_lifetime`` / ``accept_lifetime`` are reserved for key lifetimes (a
+    later issue); they are ``None`` for now.
+    """
+
+    id: int
+    secret: Secret
+    form: str  # "hex", "ascii" or "file"
+    path: str | None = None
+    send_lifetime: Any = None
+    accept_lifetime: Any = None
+    file: str = ""
+    line: int = 0
+
+
+AntiReplay = Literal["time", "monotonic"]
+HmacMode = Literal["enforce", "permissive", "receive-only"]
+
+
+@dataclass(frozen=True)
+class AuthHmacConfig:
+    """An ``auth_hmac`` block after defaults and fallbacks."""
+
+    keys: tuple[HmacKey, ...]
+    active_key: int | None  # None only in receive-only mode
+    anti_replay: AntiReplay = "time"
+    time_window: int = 5
+    time_window_explicit: bool = False
+    mode: HmacMode = "enforce"
+    file: str = ""
+    line: int = 0
+
+    @property
+    def key_map(self) -> Mapping[int, Secret]:
+        return MappingProxyType({k.id: k.secret for k in self.keys})
+
+    def key(self, key_id: int) -> HmacKey | None:
+        for k in self.keys:
+            if k.id == key_id:
+                return k
+        return None
+
+    @property
+    def signs(self) -> bool:
+        return self.mode != "receive-only"
+
+
+@dataclass(frozen=True)
+class ScriptConfig:
+    name: str
+    script: str | None
+    interval: int = 1  # seconds
+    timeout: int | None = None  # seconds; None: same as interval
+    weight: int = 0
+    weight_reverse: bool = False
+    rise: int = 1
+    fall: int = 1
+    user: str | None = None
+    group: str | None = None
+    init_fail: bool = False
+    file: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class SyncGroupConfig:
+    name: str
+    members: tuple[str, ...]
+    notify_master: str | None = None
+    notify_backup: str | None = None
+    notify_fault: str | None = None
+    notify_stop: str | None = None
+    notify: str | None = None
+    track_interfaces: tuple[TrackInterface, ...] = ()
+    track_scripts: tuple[TrackScript, ...] = ()
+    file: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class GlobalDefs:
+    router_id: str | None = None
+    vrrp_mcast_group4: ipaddress.IPv4Address = DEFAULT_MCAST_GROUP4
+    vrrp_mcast_group6: ipaddress.IPv6Address = DEFAULT_MCAST_GROUP6
+    vrrp_version: int = 2
+    vrrp_version_explicit: bool = False
+    vrrp_strict: bool = False
+    vrrp_garp_master_delay: int = 5  # seconds
+    vrrp_garp_master_repeat: int = 5
+    vrrp_garp_master_refresh: int = 0  # seconds, 0 = off
+    vrrp_garp_master_refresh_repeat: int = 1
+    vrrp_garp_lower_prio_delay: int | None = None  # None: same as master delay
+    vrrp_garp_lower_prio_repeat: int | None = None  # None: same as master repeat
+    vrrp_garp_interval_cs: int = 0  # delay between gratuitous ARPs, centiseconds
+    vrrp_gna_interval_cs: int = 0  # delay between unsolicited NAs, centiseconds
+    vrrp_lower_prio_no_advert: bool = False
+    vrrp_higher_prio_send_advert: bool = False
+    script_user: str | None = None
+    script_group: str | None = None
+    enable_script_security: bool = False
+    vrrp_skip_check_adv_addr: bool = False
+    vrrp_check_unicast_src: bool = False
+    v3_checksum_as_v2: bool = False
+    file: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class InstanceConfig:
+    name: str
+    interface: str | None
+    vrid: int
+    priority: int = 100
+    advert_int_cs: int = 100
+    version: int = 2
+    family: int = 4
+    initial_state: Literal["MASTER", "BACKUP"] | None = None
+    nopreempt: bool = False
+    preempt_delay_cs: int = 0
+    accept: bool = True
+    strict: bool = False
+    unicast_src_ip: IPAddress | None = None
+    unicast_peers: tuple[IPAddress, ...] = ()
+    unicast_peer_options: tuple[UnicastPeer, ...] = ()
+    unicast_ttl: int = 255
+    min_ttl: int | None = None
+    virtual_addresses: tuple[VirtualAddress, ...] = ()
+    excluded_addresses: tuple[VirtualAddress, ...] = ()
+    virtual_routes: tuple[VirtualRoute, ...] = ()
+    track_interfaces: tuple[TrackInterface, ...] = ()
+    track_scripts: tuple[TrackScript, ...] = ()
+    notify_master: str | None = None
+    notify_backup: str | None = None
+    notify_fault: str | None = None
+    notify_stop: str | None = None
+    notify: str | None = None
+    garp_master_delay: int = 5  # seconds
+    garp_master_repeat: int = 5
+    garp_master_refresh: int = 0  # seconds, 0 = off
+    garp_master_refresh_repeat: int = 1
+    garp_lower_prio_delay: int = 5
+    garp_lower_prio_repeat: int = 5
+    lower_prio_no_advert: bool = False
+    higher_prio_send_advert: bool = False
+    legacy_auth: LegacyAuth | None = None
+    auth_hmac: AuthHmacConfig | None = None
+    mcast_group: IPAddress = DEFAULT_MCAST_GROUP4
+    checksum_as_v2: bool = False
+    skip_check_adv_addr: bool = False
+    file: str = ""
+    line: int = 0
+
+    @property
+    def unicast(self) -> bool:
+        return bool(self.unicast_peers)
+
+    @property
+    def advert_int(self) -> float:
+        """The advertisement interval in seconds."""
+        return self.advert_int_cs / 100
+
+    @property
+    def auth_summary(self) -> str:
+        if self.auth_hmac is not None:
+            h = self.auth_hmac
+            active = "none" if h.active_key is None else str(h.active_key)
+            return f"hmac({h.mode}, active key {active})"
+        if self.legacy_auth is not None:
+            return self.legacy_auth.type
+        return "none"
+
+
+@dataclass(frozen=True)
+class Config:
+    global_defs: GlobalDefs = field(default_factory=GlobalDefs)
+    instances: tuple[InstanceConfig, ...] = ()
+    scripts: Mapping[str, ScriptConfig] = field(default_factory=_empty_map)
+    sync_groups: tuple[SyncGroupConfig, ...] = ()
+    source_files: tuple[str, ...] = ()
+
+    def instance(self, name: str) -> InstanceConfig | None:
+        for inst in self.instances:
+            if inst.name == name:
+                return inst
+        return None
+
+    def to_json(self) -> dict[str, Any]:
+        return redact(self)
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    config: Config | None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.level == "error"]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.level == "warning"]
+
+    def format(self) -> str:
+        return "\n".join(d.format() for d in self.diagnostics)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Secret):
+        return REDACTED
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, tuple | list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, bool | int | float | str) or value is None:
+        return value
+    return str(value)  # ip addresses, interfaces, paths
+
+
+def redact(obj: Any) -> Any:
+    """JSON-able effective settings; every secret is shown as ``"<redacted>"``."""
+    return _jsonable(obj)
