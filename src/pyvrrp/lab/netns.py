@@ -35,6 +35,7 @@ _counter = itertools.count(1)
 _live: weakref.WeakSet[Lab] = weakref.WeakSet()
 _registry_lock = threading.Lock()
 _handlers_installed = False
+_owner_pid = os.getpid()
 
 
 class LabError(RuntimeError):
@@ -149,16 +150,21 @@ def cleanup_all() -> None:
 
 
 def _on_sigterm(signum: int, frame: Any) -> None:
+    if os.getpid() != _owner_pid:
+        # A forked child (pyroute2 forks to open netns sockets) inherits this
+        # handler; it must die quietly, not tear down its parent's lab.
+        os._exit(128 + signum)
     # Unwind like Ctrl-C would so `with Lab()` blocks and finally clauses run.
     cleanup_all()
     raise SystemExit(128 + signum)
 
 
 def _install_handlers() -> None:
-    global _handlers_installed
-    if _handlers_installed:
+    global _handlers_installed, _owner_pid
+    if _handlers_installed and _owner_pid == os.getpid():
         return
     _handlers_installed = True
+    _owner_pid = os.getpid()
     atexit.register(cleanup_all)
     if threading.current_thread() is threading.main_thread():
         with contextlib.suppress(ValueError):
@@ -260,6 +266,7 @@ class Lab:
         self._tmp: Path | None = None
         self._port_count: dict[str, int] = {}
         self._closed = False
+        self._owner_pid = os.getpid()
         _install_handlers()
         with _registry_lock:
             _live.add(self)
@@ -273,8 +280,8 @@ class Lab:
 
     def close(self) -> None:
         """Kill tracked processes (SIGTERM, then SIGKILL) and delete every namespace."""
-        if self._closed:
-            return
+        if self._closed or os.getpid() != self._owner_pid:
+            return  # only the process that built the lab tears it down
         self._closed = True
         procs = [p for p in self.processes if p.poll() is None]
         _kill_pids([p.pid for p in procs])

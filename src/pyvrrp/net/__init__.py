@@ -1,6 +1,7 @@
 """Linux plumbing: raw VRRP sockets, virtual addresses and routes, link state,
 gratuitous ARP and unsolicited neighbour advertisements."""
 
+from pyvrrp.net.addresses import AddressManager, VirtualAddress, VirtualRoute
 from pyvrrp.net.errors import NetError
 from pyvrrp.net.interfaces import (
     LinkWatcher,
@@ -24,9 +25,12 @@ from pyvrrp.net.sockets import (
 __all__ = [
     "VRRP_GROUP4",
     "VRRP_GROUP6",
+    "AddressManager",
     "LinkWatcher",
     "NetError",
     "ReceivedPacket",
+    "VirtualAddress",
+    "VirtualRoute",
     "VrrpSocket4",
     "VrrpSocket6",
     "addresses",
