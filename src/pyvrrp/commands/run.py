@@ -1,0 +1,43 @@
+"""``pyvrrp run``: the daemon, in the foreground."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import sys
+
+from pyvrrp.daemon.control import DEFAULT_CONTROL
+
+NAME = "run"
+HELP = "run the VRRP daemon in the foreground (systemd Type=notify)"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-f", "--use-file", default="/etc/keepalived/keepalived.conf", metavar="FILE")
+    p.add_argument("--pid-file", metavar="PATH")
+    p.add_argument("--control", default=DEFAULT_CONTROL, metavar="PATH", help="control socket")
+    p.add_argument("--metrics", metavar="HOST:PORT", help="serve Prometheus metrics")
+    p.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
+
+
+def run(args: argparse.Namespace) -> int:
+    from pyvrrp.daemon.core import Daemon
+
+    logging.basicConfig(
+        level=getattr(logging, args.log_level.upper()),
+        format="%(asctime)s pyvrrp[%(process)d]: %(levelname)s %(message)s",
+        stream=sys.stderr,
+    )
+    if args.pid_file:
+        with open(args.pid_file, "w") as f:
+            f.write(f"{os.getpid()}\n")
+    daemon = Daemon(args.use_file, control_path=args.control, metrics=args.metrics)
+    try:
+        return asyncio.run(daemon.run())
+    finally:
+        if args.pid_file:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(args.pid_file)

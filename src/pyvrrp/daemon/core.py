@@ -1,0 +1,745 @@
+"""The daemon: one asyncio loop driving every instance.
+
+Sockets: one per (interface, family), each packet demultiplexed to its
+instance in O(1) by VRID. Timers: one heap of (deadline, instance) entries,
+checked lazily against the router's current deadline, and a single asyncio
+timer for the earliest. Everything the routers ask for (send, take, release,
+announce, notify) is performed here; nothing here decides protocol.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+import logging
+import os
+import signal
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from ipaddress import IPv4Address, IPv6Address, ip_address
+from pathlib import Path
+from typing import Any
+
+from pyvrrp.config import Config, InstanceConfig, load
+from pyvrrp.daemon.clock import Clock
+from pyvrrp.daemon.instance import OUTCOME_HINTS, AuthRejected, AuthSkew, Instance
+from pyvrrp.daemon.ratelimit import RateLimitedLog
+from pyvrrp.daemon.scripts import ScriptRunner, notify_commands
+from pyvrrp.daemon.sdnotify import sd_notify
+from pyvrrp.protocol import (
+    Action,
+    Announce,
+    Notify,
+    ReleaseAddresses,
+    SendAdvert,
+    State,
+    SyncGroup,
+    TakeAddresses,
+    Tracker,
+)
+from pyvrrp.protocol.tracking import ScriptSpec, TrackedInterface, TrackedScript
+
+log = logging.getLogger("pyvrrp")
+IPAddr = IPv4Address | IPv6Address
+
+
+class StartupError(Exception):
+    pass
+
+
+def _fingerprint(cfg: InstanceConfig) -> tuple[Any, ...]:
+    """What must stay equal for a reload to keep an instance running as is."""
+    return (cfg.interface, cfg.vrid, cfg.family, cfg.version, cfg.unicast_src_ip)
+
+
+class Daemon:
+    def __init__(
+        self,
+        config_path: str,
+        *,
+        control_path: str | None = None,
+        metrics: str | None = None,
+        clock: Clock | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        self.config_path = config_path
+        self.control_path = control_path
+        self.metrics_addr = metrics
+        self.clock = clock or Clock()
+        self.env = env
+        self.instances: dict[str, Instance] = {}
+        self.trackers: dict[str, Tracker] = {}
+        self.sync_groups: list[SyncGroup] = []
+        self.sockets: dict[tuple[str, int], Any] = {}
+        self.demux: dict[tuple[str, int], dict[int, Instance]] = {}
+        self._heap: list[tuple[float, int, str]] = []
+        self._seq = itertools.count()
+        self._timer: asyncio.TimerHandle | None = None
+        self._stopping: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.addresses: Any = None
+        self.announcer: Any = None
+        self.ratelog = RateLimitedLog(log, interval=10.0)
+        self.scripts = ScriptRunner()
+        self.config: Config | None = None
+        self.started_at = 0.0
+        self.reloads = 0
+        self.reload_failures = 0
+        self._script_tasks: list[asyncio.Task[None]] = []
+        self._control: Any = None
+        self._link_watcher: Any = None
+        self._joined: dict[tuple[str, int], set[IPAddr]] = {}
+        self._scheduled: dict[str, float | None] = {}
+        self._nl = ThreadPoolExecutor(max_workers=1, thread_name_prefix="netlink")
+
+    # -- configuration ----------------------------------------------------------
+
+    def load_config(self) -> Config | None:
+        def mtus(name: str) -> int | None:
+            try:
+                return int(Path(f"/sys/class/net/{name}/mtu").read_text())
+            except (OSError, ValueError):
+                return None
+
+        result = load(self.config_path, env=self.env, mtus=mtus)
+        for d in result.diagnostics:
+            (log.error if d.level == "error" else log.warning)("%s", d.format())
+        if not result.ok:
+            return None
+        return result.config
+
+    def _primary(self, cfg: InstanceConfig) -> IPAddr:
+        from pyvrrp.net.interfaces import link_local, primary_address
+
+        if cfg.unicast_src_ip is not None:
+            return cfg.unicast_src_ip
+        if cfg.interface is None:
+            raise StartupError(f"{cfg.name}: no interface")
+        ifname = cfg.interface
+        if cfg.family == 6:
+            return self._netlink(link_local, ifname)
+        addr = self._netlink(primary_address, ifname, 4)
+        if addr is None:
+            raise StartupError(f"{cfg.name}: interface {cfg.interface} has no IPv4 address")
+        return addr
+
+    def _netlink(self, fn: Any, *args: Any) -> Any:
+        """Run a netlink call on the netlink thread and wait for it.
+
+        pyroute2's synchronous API runs an event loop of its own, which cannot
+        run inside ours: every netlink call goes to one worker thread, in order.
+        """
+        return self._nl.submit(fn, *args).result()
+
+    def _netlink_async(self, fn: Any, *args: Any) -> None:
+        """Queue a netlink call (address changes) without waiting; errors are logged."""
+
+        def done(fut: Any) -> None:
+            exc = fut.exception()
+            if exc is not None:
+                log.error("netlink: %s", exc)
+
+        self._nl.submit(fn, *args).add_done_callback(done)
+
+    def _socket_for(self, cfg: InstanceConfig) -> Any:
+        from pyvrrp.net.sockets import open_socket
+
+        assert cfg.interface is not None
+        key = (cfg.interface, cfg.family)
+        sock = self.sockets.get(key)
+        if sock is None:
+            sock = open_socket(cfg.interface, cfg.family)
+            self.sockets[key] = sock
+            self.demux[key] = {}
+            assert self._loop is not None
+            self._loop.add_reader(sock.fileno(), self._on_readable, key)
+        if not cfg.unicast:
+            joined = self._joined.setdefault(key, set())
+            if cfg.mcast_group not in joined:
+                sock.join(cfg.mcast_group)  # type: ignore[arg-type]
+                joined.add(cfg.mcast_group)
+        return sock
+
+    # -- instances ---------------------------------------------------------------
+
+    def _add_instance(self, cfg: InstanceConfig, now: float) -> Instance:
+        inst = Instance(cfg, self._primary(cfg), now)
+        self._socket_for(cfg)
+        key = (cfg.interface or "", cfg.family)
+        if cfg.vrid in self.demux[key]:
+            raise StartupError(
+                f"{cfg.name}: VRID {cfg.vrid} on {cfg.interface} IPv{cfg.family} is "
+                f"already used by {self.demux[key][cfg.vrid].cfg.name}"
+            )
+        self.demux[key][cfg.vrid] = inst
+        self.instances[cfg.name] = inst
+        self._build_tracker(cfg)
+        return inst
+
+    def _build_tracker(self, cfg: InstanceConfig) -> None:
+        assert self.config is not None
+        if not cfg.track_scripts and not cfg.track_interfaces:
+            self.trackers.pop(cfg.name, None)
+            return
+        scripts = []
+        for ts in cfg.track_scripts:
+            sc = self.config.scripts.get(ts.name)
+            if sc is None:
+                continue
+            spec = ScriptSpec(
+                name=sc.name,
+                weight=sc.weight,
+                reverse=sc.weight_reverse,
+                rise=sc.rise,
+                fall=sc.fall,
+                interval_cs=sc.interval * 100,
+                timeout_cs=(sc.timeout or sc.interval) * 100,
+                init_fail=sc.init_fail,
+            )
+            scripts.append(TrackedScript(spec, weight=ts.weight, reverse=ts.reverse or None))
+        ifaces = [TrackedInterface(t.name, t.weight or 0, t.reverse) for t in cfg.track_interfaces]
+        self.trackers[cfg.name] = Tracker(cfg.priority, scripts=scripts, interfaces=ifaces)
+
+    def _remove_instance(self, name: str, now: float) -> None:
+        inst = self.instances.pop(name)
+        self._perform(inst, inst.router.shutdown(now), now)
+        self._release(inst)
+        key = (inst.cfg.interface or "", inst.cfg.family)
+        self.demux.get(key, {}).pop(inst.cfg.vrid, None)
+        self.trackers.pop(name, None)
+        self._scheduled.pop(name, None)
+
+    def _build_sync_groups(self) -> None:
+        assert self.config is not None
+        self.sync_groups = []
+        for g in self.config.sync_groups:
+            members = [self.instances[m].router for m in g.members if m in self.instances]
+            if len(members) > 1:
+                self.sync_groups.append(SyncGroup(g.name, members))
+
+    # -- timers ----------------------------------------------------------------
+
+    def _schedule(self, inst: Instance) -> None:
+        """Make the timer heap agree with the router's deadline. An entry is
+        pushed only when the deadline changed; superseded entries are skipped
+        when they surface."""
+        name = inst.cfg.name
+        deadline = inst.router.next_deadline()
+        d = None if deadline is None else float(deadline)
+        if self._scheduled.get(name) == d:
+            return
+        self._scheduled[name] = d
+        if d is not None:
+            heapq.heappush(self._heap, (d, next(self._seq), name))
+        self._arm()
+
+    def _arm(self) -> None:
+        assert self._loop is not None
+        heap = self._heap
+        while heap and self._scheduled.get(heap[0][2]) != heap[0][0]:
+            heapq.heappop(heap)  # superseded or removed
+        if not heap:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            return
+        when = heap[0][0]
+        if self._timer is not None:
+            if self._timer.when() == when:
+                return
+            self._timer.cancel()
+        self._timer = self._loop.call_at(when, self._on_timer)
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        now = self.clock.monotonic()
+        while self._heap and self._heap[0][0] <= now:
+            deadline, _, name = heapq.heappop(self._heap)
+            inst = self.instances.get(name)
+            if inst is None or self._scheduled.get(name) != deadline:
+                continue
+            self._scheduled[name] = None
+            self._perform(inst, inst.router.handle_timer(now), now)
+            self._schedule(inst)
+        self._arm()
+
+    # -- packets -----------------------------------------------------------------
+
+    def _on_readable(self, key: tuple[str, int]) -> None:
+        sock = self.sockets.get(key)
+        if sock is None:
+            return
+        table = self.demux[key]
+        now = self.clock.monotonic()
+        wall = self.clock.wall_ns()
+        for _ in range(256):  # bounded, so timers still run under a flood
+            try:
+                pkt = sock.recv()
+            except OSError as exc:
+                log.debug("receive on %s: %s", key[0], exc)
+                break
+            if pkt is None:
+                break
+            payload = pkt.payload
+            # O(1) demultiplex on the VRID byte; adverts for VRIDs we do not own
+            # are ignored without decoding.
+            if len(payload) < 2:
+                continue
+            inst = table.get(payload[1])
+            if inst is None:
+                continue
+            actions = inst.receive(
+                payload,
+                pkt.src,
+                pkt.dst,
+                pkt.ttl,
+                now,
+                wall,
+                kernel_checksum=pkt.family == 6,
+            )
+            if actions:
+                self._perform(inst, actions, now)
+            self._schedule(inst)  # a no-op unless the router's deadline moved
+
+    # -- actions -------------------------------------------------------------------
+
+    def _perform(self, inst: Instance, actions: Iterable[Any], now: float) -> None:
+        changed = False
+        for act in actions:
+            if isinstance(act, SendAdvert):
+                self._send(inst, act.priority)
+            elif isinstance(act, TakeAddresses):
+                self._take(inst)
+            elif isinstance(act, ReleaseAddresses):
+                self._release(inst)
+            elif isinstance(act, Announce):
+                self._announce(inst)
+            elif isinstance(act, Notify):
+                self._notify(inst, act, now)
+                changed = True
+            elif isinstance(act, AuthRejected):
+                self._log_auth(inst, act, now)
+            elif isinstance(act, AuthSkew):
+                assert inst.auth is not None
+                self.ratelog.log(
+                    (inst.cfg.name, "skew"),
+                    now,
+                    logging.WARNING,
+                    "(%s) clock skew with %s is past half the time_window (%ss): fix NTP",
+                    inst.cfg.name,
+                    act.source,
+                    inst.auth.window,
+                )
+        if changed:
+            self._sync(inst, now)
+
+    def _sync(self, inst: Instance, now: float) -> None:
+        for group in self.sync_groups:
+            if inst.router in group.routers:
+                for router, acts in group.reconcile(now):
+                    other = next(i for i in self.instances.values() if i.router is router)
+                    self._perform(other, acts, now)
+                    self._schedule(other)
+
+    def _send(self, inst: Instance, priority: int) -> None:
+        sock = self.sockets.get((inst.cfg.interface or "", inst.cfg.family))
+        if sock is None:
+            return
+        try:
+            copies = inst.build_adverts(priority, self.clock.wall_ns())
+        except Exception:
+            log.exception("(%s) cannot build an advert", inst.cfg.name)
+            return
+        ttl = inst.cfg.unicast_ttl if inst.cfg.unicast else 255
+        for dst, payload in copies:
+            try:
+                sock.send(payload, inst.primary, dst, ttl)
+            except OSError as exc:
+                self.ratelog.log(
+                    (inst.cfg.name, "send"),
+                    self.clock.monotonic(),
+                    logging.WARNING,
+                    "(%s) send to %s failed: %s",
+                    inst.cfg.name,
+                    dst,
+                    exc,
+                )
+
+    def _vips(self, inst: Instance) -> list[Any]:
+        from pyvrrp.net.addresses import VirtualAddress as NetVip
+
+        out = []
+        for v in (*inst.cfg.virtual_addresses, *inst.cfg.excluded_addresses):
+            dev = v.dev or inst.cfg.interface
+            assert dev is not None
+            out.append(
+                NetVip(
+                    address=v.address,
+                    dev=dev,
+                    label=v.label,
+                    scope=v.scope,
+                    broadcast=v.brd if isinstance(v.brd, IPv4Address) else None,
+                )
+            )
+        return out
+
+    def _routes(self, inst: Instance) -> list[Any]:
+        from ipaddress import ip_network
+
+        from pyvrrp.net.addresses import VirtualRoute as NetRoute
+
+        out = []
+        for r in inst.cfg.virtual_routes:
+            try:
+                dst = "0.0.0.0/0" if r.dest in (None, "default") else r.dest
+                out.append(
+                    NetRoute(
+                        dst=ip_network(dst, strict=False),
+                        via=ip_address(r.via) if r.via else None,
+                        dev=r.dev,
+                        src=ip_address(r.src) if r.src else None,
+                        table=int(r.table) if r.table and r.table.isdigit() else None,
+                        scope=r.scope,
+                        metric=r.metric,
+                        blackhole=r.type == "blackhole",
+                    )
+                )
+            except ValueError as exc:
+                log.warning("(%s) virtual route %r skipped: %s", inst.cfg.name, r.raw, exc)
+        return out
+
+    def _take(self, inst: Instance) -> None:
+        if self.addresses is None:
+            return
+        for vip in self._vips(inst):
+            self._netlink_async(self.addresses.add, vip)
+        for route in self._routes(inst):
+            self._netlink_async(self.addresses.add_route, route)
+
+    def _release(self, inst: Instance) -> None:
+        if self.addresses is None:
+            return
+        for route in self._routes(inst):
+            self._netlink_async(self.addresses.remove_route, route)
+        for vip in self._vips(inst):
+            self._netlink_async(self.addresses.remove, vip)
+
+    def _announce(self, inst: Instance) -> None:
+        if self.announcer is None or self._loop is None:
+            return
+        cfg = inst.cfg
+        addrs = [v.address.ip for v in cfg.virtual_addresses]
+        dev = cfg.interface
+        delay = cfg.garp_master_delay
+        repeat = max(1, cfg.garp_master_repeat)
+
+        def burst() -> None:
+            if inst.router.state is not State.MASTER:
+                return
+            for _ in range(repeat):
+                try:
+                    self.announcer.announce(dev, addrs)
+                except OSError as exc:
+                    log.warning("(%s) gratuitous ARP/NA failed: %s", cfg.name, exc)
+                    return
+
+        burst()
+        if delay > 0:
+            self._loop.call_later(delay, burst)
+
+    def _notify(self, inst: Instance, act: Notify, now: float) -> None:
+        inst.note_transition(act, now)
+        log.info(
+            "(%s) %s -> %s: %s",
+            inst.cfg.name,
+            act.old_state.value,
+            act.new_state.value,
+            act.reason,
+        )
+        cfg = inst.cfg
+        specific = {
+            State.MASTER: cfg.notify_master,
+            State.BACKUP: cfg.notify_backup,
+            State.FAULT: cfg.notify_fault,
+            State.INITIALIZE: cfg.notify_stop,
+        }.get(act.new_state)
+        state_word = {State.INITIALIZE: "STOP"}.get(act.new_state, act.new_state.value)
+        if act.old_state is State.INITIALIZE and act.new_state is State.INITIALIZE:
+            return
+        for cmd in notify_commands(
+            specific=specific,
+            generic=cfg.notify,
+            kind="INSTANCE",
+            name=cfg.name,
+            state=state_word,
+            priority=inst.router.effective_priority,
+        ):
+            self.scripts.spawn(cmd, f"({cfg.name}) notify")
+
+    def _log_auth(self, inst: Instance, act: AuthRejected, now: float) -> None:
+        level = logging.INFO if act.accepted else logging.WARNING
+        hint = OUTCOME_HINTS.get(act.outcome, act.outcome.value)
+        self.ratelog.log(
+            (inst.cfg.name, act.outcome),
+            now,
+            level,
+            "(%s) %s from %s%s [%s]",
+            inst.cfg.name,
+            hint,
+            act.source,
+            " (accepted, mode permissive)" if act.accepted else ", dropped",
+            act.outcome.value,
+        )
+
+    # -- tracking -------------------------------------------------------------------
+
+    def _start_script_tasks(self) -> None:
+        assert self.config is not None and self._loop is not None
+        for t in self._script_tasks:
+            t.cancel()
+        self._script_tasks = []
+        used = {ts.name for c in self.config.instances for ts in c.track_scripts}
+        for name in sorted(used):
+            sc = self.config.scripts.get(name)
+            if sc is None or not sc.script:
+                continue
+            self._script_tasks.append(self._loop.create_task(self._script_loop(sc)))
+
+    async def _script_loop(self, sc: Any) -> None:
+        while True:
+            rc = await self.scripts.run(sc.script, timeout=float(sc.timeout or sc.interval))
+            now = self.clock.monotonic()
+            for name, tracker in self.trackers.items():
+                inst = self.instances.get(name)
+                if inst is None or not any(ts.name == sc.name for ts in inst.cfg.track_scripts):
+                    continue
+                tracker.script_result(sc.name, rc == 0, now, timed_out=rc is None)
+                self._perform(inst, tracker.apply(inst.router, now), now)
+                self._schedule(inst)
+            await asyncio.sleep(sc.interval)
+
+    def _on_link(self) -> None:
+        if self._link_watcher is None:
+            return
+        now = self.clock.monotonic()
+        for ifname, up in self._link_watcher.read():
+            for name, inst in list(self.instances.items()):
+                acts: list[Action] = []
+                if inst.cfg.interface == ifname:
+                    acts += inst.router.interface_changed(up, now)
+                tracker = self.trackers.get(name)
+                if tracker is not None and any(t.name == ifname for t in inst.cfg.track_interfaces):
+                    tracker.interface_state(ifname, up, now)
+                    acts += tracker.apply(inst.router, now)
+                if acts:
+                    self._perform(inst, acts, now)
+                    self._schedule(inst)
+
+    # -- lifecycle --------------------------------------------------------------------
+
+    async def run(self) -> int:
+        self._loop = asyncio.get_running_loop()
+        self._stopping = asyncio.Event()
+        config = self.load_config()
+        if config is None:
+            log.error("configuration %s has errors: not starting", self.config_path)
+            return 1
+        self.config = config
+        g = config.global_defs
+        self.scripts = ScriptRunner(
+            user=g.script_user, enable_script_security=g.enable_script_security
+        )
+        from pyvrrp.net.addresses import AddressManager
+
+        self.addresses = self._netlink(AddressManager)
+        try:
+            from pyvrrp.net.announce import Announcer
+
+            self.announcer = Announcer()
+        except Exception:  # pragma: no cover - announce is best effort
+            self.announcer = None
+        now = self.clock.monotonic()
+        self.started_at = now
+        try:
+            for cfg in config.instances:
+                self._add_instance(cfg, now)
+        except (StartupError, OSError) as exc:
+            log.error("cannot start: %s", exc)
+            self._close()
+            return 1
+        self._build_sync_groups()
+        for inst in self.instances.values():
+            self._perform(inst, inst.router.start(now), now)
+            self._schedule(inst)
+        self._start_script_tasks()
+        self._start_link_watcher()
+        loop = self._loop
+        loop.add_signal_handler(signal.SIGHUP, self.reload)
+        loop.add_signal_handler(signal.SIGTERM, self._stopping.set)
+        loop.add_signal_handler(signal.SIGINT, self._stopping.set)
+        if self.control_path:
+            from pyvrrp.daemon.control import ControlServer
+
+            self._control = ControlServer(self, self.control_path)
+            await self._control.start()
+        if self.metrics_addr:
+            from pyvrrp.daemon.metrics import start_metrics
+
+            start_metrics(self, self.metrics_addr)
+        sd_notify(f"READY=1\nSTATUS=running {len(self.instances)} instance(s)")
+        log.info("pyvrrp running %d instance(s) from %s", len(self.instances), self.config_path)
+        await self._stopping.wait()
+        sd_notify("STOPPING=1")
+        await self.shutdown()
+        return 0
+
+    def _start_link_watcher(self) -> None:
+        try:
+            from pyvrrp.net.interfaces import LinkWatcher
+
+            names = {c.interface for c in self.instances_cfg() if c.interface}
+            names |= {t.name for c in self.instances_cfg() for t in c.track_interfaces}
+            self._link_watcher = LinkWatcher(names)
+            assert self._loop is not None
+            self._loop.add_reader(self._link_watcher.fileno(), self._on_link)
+        except Exception as exc:
+            log.warning("link state not watched: %s", exc)
+            self._link_watcher = None
+
+    def instances_cfg(self) -> list[InstanceConfig]:
+        return [i.cfg for i in self.instances.values()]
+
+    def stop(self) -> None:
+        if self._stopping is not None:
+            self._stopping.set()
+
+    async def shutdown(self) -> None:
+        """SIGTERM: every Master sends priority 0, releases, notifies stop."""
+        now = self.clock.monotonic()
+        for t in self._script_tasks:
+            t.cancel()
+        for name in list(self.instances):
+            inst = self.instances[name]
+            self._perform(inst, inst.router.shutdown(now), now)
+        await self.scripts.drain()
+        if self.addresses is not None:
+            try:
+                self._netlink(self.addresses.release)
+            except OSError as exc:
+                log.error("releasing addresses: %s", exc)
+        if self._control is not None:
+            await self._control.stop()
+        self._close()
+        log.info("pyvrrp stopped")
+
+    def _close(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        for sock in self.sockets.values():
+            try:
+                if self._loop is not None:
+                    self._loop.remove_reader(sock.fileno())
+            except (ValueError, OSError):
+                pass
+            sock.close()
+        self.sockets.clear()
+        if self._link_watcher is not None:
+            try:
+                if self._loop is not None:
+                    self._loop.remove_reader(self._link_watcher.fileno())
+            except (ValueError, OSError):
+                pass
+            self._link_watcher.close()
+        if self.addresses is not None:
+            self._nl.submit(self.addresses.close)
+        self._nl.shutdown(wait=True)
+
+    def reload(self) -> bool:
+        """SIGHUP: load the file again; on any error keep the running config.
+        Unchanged instances keep state, timers and replay state."""
+        sd_notify("RELOADING=1")
+        try:
+            return self._reload()
+        finally:
+            sd_notify("READY=1")
+
+    def _reload(self) -> bool:
+        new = self.load_config()
+        now = self.clock.monotonic()
+        if new is None:
+            self.reload_failures += 1
+            log.error("reload: %s has errors, keeping the running configuration", self.config_path)
+            return False
+        {c.name for c in new.instances}
+        # Check everything that can fail before changing anything.
+        try:
+            for cfg in new.instances:
+                old = self.instances.get(cfg.name)
+                if old is None or _fingerprint(old.cfg) != _fingerprint(cfg):
+                    self._primary(cfg)
+        except (StartupError, OSError) as exc:
+            self.reload_failures += 1
+            log.error("reload: %s; keeping the running configuration", exc)
+            return False
+        self.config = new
+        for name in list(self.instances):
+            new_cfg = new.instance(name)
+            if new_cfg is None or _fingerprint(self.instances[name].cfg) != _fingerprint(new_cfg):
+                self._remove_instance(name, now)
+        started: list[Instance] = []
+        for cfg in new.instances:
+            existing = self.instances.get(cfg.name)
+            if existing is None:
+                try:
+                    started.append(self._add_instance(cfg, now))
+                except (StartupError, OSError) as exc:
+                    log.error("reload: instance %s not started: %s", cfg.name, exc)
+                continue
+            inst = existing
+            old_vips = {str(v.address) for v in inst.cfg.virtual_addresses}
+            was_master = inst.router.state is State.MASTER
+            if was_master:
+                # Addresses that left the config go now; new ones are taken below.
+                stale = [
+                    v
+                    for v in self._vips(inst)
+                    if str(v.address) not in {str(x.address) for x in cfg.virtual_addresses}
+                ]
+                for vip in stale:
+                    self._netlink_async(self.addresses.remove, vip)
+            acts = inst.reconfigure(cfg, now)
+            self._build_tracker(cfg)
+            tracker = self.trackers.get(cfg.name)
+            if tracker is not None:
+                acts += tracker.apply(inst.router, now)
+            self._perform(inst, acts, now)
+            new_vips = {str(v.address) for v in cfg.virtual_addresses}
+            if was_master and inst.router.state is State.MASTER and new_vips != old_vips:
+                self._take(inst)
+            self._schedule(inst)
+        self._build_sync_groups()
+        for inst in started:
+            self._perform(inst, inst.router.start(now), now)
+            self._schedule(inst)
+        self._start_script_tasks()
+        self.reloads += 1
+        log.info(
+            "reloaded %s: %d instance(s)",
+            self.config_path,
+            len(self.instances),
+        )
+        return True
+
+    # -- status ---------------------------------------------------------------------
+
+    def status(self) -> dict[str, Any]:
+        now = self.clock.monotonic()
+        return {
+            "pid": os.getpid(),
+            "config": str(Path(self.config_path)),
+            "uptime": round(now - self.started_at, 3),
+            "reloads": self.reloads,
+            "reload_failures": self.reload_failures,
+            "instances": [i.status(now) for i in self.instances.values()],
+        }

@@ -1,0 +1,336 @@
+"""One VRRP instance at run time: config + router + auth + counters.
+
+The receive path of a packet is here, in the order of the design:
+TTL → wire decode → legacy auth / auth_hmac verify → protocol event. Every
+drop is counted under its reason and touches nothing else: no timer, no state.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass
+from ipaddress import IPv4Address, IPv6Address
+from typing import Any
+
+from pyvrrp.auth.hmac_auth import HmacAuth, HmacSettings
+from pyvrrp.auth.outcome import AntiReplay, Mode, Outcome
+from pyvrrp.config.model import InstanceConfig
+from pyvrrp.protocol import (
+    Action,
+    Dropped,
+    Notify,
+    ReceivedAdvert,
+    RouterParams,
+    State,
+    VirtualRouter,
+)
+from pyvrrp.wire import Advert, DecodeError, decode
+from pyvrrp.wire.vrrp import (
+    AUTH_NONE,
+    AUTH_PASS,
+    ChecksumStyle,
+    checksum_of,
+    encode_pdu,
+    set_checksum,
+)
+
+log = logging.getLogger("pyvrrp")
+IPAddr = IPv4Address | IPv6Address
+
+#: What a log line says about each rejected outcome, so an operator can tell
+#: clock drift from forgery from a node that does not sign.
+OUTCOME_HINTS = {
+    Outcome.MISSING: "advert without auth_hmac trailer: the sender does not sign",
+    Outcome.MALFORMED: "malformed auth_hmac trailer",
+    Outcome.STALE: "stale advert: outside the freshness window (clock drift or old capture)",
+    Outcome.UNKNOWN_KEY: "advert signed with a key id not configured here",
+    Outcome.UNKNOWN_PEER: "signed advert from a source that is not a configured unicast_peer",
+    Outcome.BAD_HMAC: "invalid HMAC: key mismatch or forged advert",
+    Outcome.REPLAY: "replayed advert: sequence not after the sender's last",
+}
+
+
+def hmac_settings(cfg: InstanceConfig) -> HmacSettings | None:
+    h = cfg.auth_hmac
+    if h is None:
+        return None
+    return HmacSettings(
+        keys={k.id: k.secret for k in h.keys},
+        active_key=h.active_key,
+        anti_replay=AntiReplay(h.anti_replay),
+        time_window=h.time_window,
+        mode=Mode(h.mode),
+    )
+
+
+def router_params(cfg: InstanceConfig, primary: IPAddr) -> RouterParams:
+    return RouterParams(
+        name=cfg.name,
+        vrid=cfg.vrid,
+        primary_address=primary,
+        priority=cfg.priority,
+        version=cfg.version,
+        advert_interval_cs=cfg.advert_int_cs,
+        preempt=not cfg.nopreempt,
+        preempt_delay_cs=cfg.preempt_delay_cs,
+        accept=cfg.accept,
+        initial_state=cfg.initial_state,
+    )
+
+
+@dataclass
+class InstanceStats:
+    adverts_sent: int = 0
+    adverts_received: int = 0
+    transitions: int = 0
+
+
+class Instance:
+    """The run-time side of one ``vrrp_instance``."""
+
+    def __init__(self, cfg: InstanceConfig, primary: IPAddr, now: float) -> None:
+        self.cfg = cfg
+        self.primary = primary
+        self.router = VirtualRouter(router_params(cfg, primary))
+        settings = hmac_settings(cfg)
+        self.auth: HmacAuth | None = None
+        if settings is not None:
+            self.auth = HmacAuth(
+                settings,
+                family=cfg.family,
+                version=cfg.version,
+                vrid=cfg.vrid,
+                peers=list(cfg.unicast_peers) if cfg.unicast else None,
+            )
+        self.stats = InstanceStats()
+        self.drops: Counter[str] = Counter()
+        self.state_since = now
+        self.destinations: tuple[IPAddr, ...] = (
+            tuple(cfg.unicast_peers) if cfg.unicast else (cfg.mcast_group,)
+        )
+        self.style = self._style()
+        self._pass = self._v2_auth_data()
+
+    # -- configuration --------------------------------------------------------
+
+    def _style(self) -> ChecksumStyle:
+        if self.cfg.family == 6:
+            return ChecksumStyle.KERNEL
+        if self.cfg.version == 2 or self.cfg.checksum_as_v2:
+            return ChecksumStyle.MESSAGE
+        return ChecksumStyle.V3_PSEUDO
+
+    def _v2_auth_data(self) -> bytes | None:
+        la = self.cfg.legacy_auth
+        if la is None or la.type != "PASS" or self.cfg.version != 2:
+            return None
+        return la.password.value[:8].ljust(8, b"\x00")
+
+    def reconfigure(self, cfg: InstanceConfig, now: float) -> list[Action]:
+        """A reload that keeps this instance: state, timers and replay state stay."""
+        self.cfg = cfg
+        self.destinations = tuple(cfg.unicast_peers) if cfg.unicast else (cfg.mcast_group,)
+        self.style = self._style()
+        self._pass = self._v2_auth_data()
+        settings = hmac_settings(cfg)
+        if settings is None:
+            self.auth = None
+        elif self.auth is None:
+            self.auth = HmacAuth(
+                settings,
+                family=cfg.family,
+                version=cfg.version,
+                vrid=cfg.vrid,
+                peers=list(cfg.unicast_peers) if cfg.unicast else None,
+            )
+        else:
+            self.auth.configure(settings, list(cfg.unicast_peers) if cfg.unicast else None)
+        return self.router.reload(router_params(cfg, self.primary), now)
+
+    # -- sending ----------------------------------------------------------------
+
+    def build_adverts(self, priority: int, wall_ns: int) -> list[tuple[IPAddr, bytes]]:
+        """(destination, payload) for every copy of one advert: signed once,
+        the same trailer on every unicast copy; the IPv4 v3 checksum depends
+        on the destination, the trailer does not."""
+        cfg = self.cfg
+        advert = Advert(
+            version=cfg.version,
+            family=cfg.family,
+            vrid=cfg.vrid,
+            priority=priority,
+            interval_cs=cfg.advert_int_cs,
+            addresses=tuple(v.address.ip for v in cfg.virtual_addresses),
+            auth_type=AUTH_PASS if self._pass is not None else AUTH_NONE,
+            auth_data=self._pass if self._pass is not None else bytes(8),
+        )
+        pdu = encode_pdu(advert)
+        pdu_len = len(pdu)
+        if self.auth is not None and self.auth.signs:
+            pdu += self.auth.sign(bytes(pdu), self.primary, wall_ns)
+        out = []
+        for dst in self.destinations:
+            buf = bytearray(pdu)
+            set_checksum(
+                buf,
+                checksum_of(
+                    buf,
+                    version=cfg.version,
+                    family=cfg.family,
+                    pdu_len=pdu_len,
+                    style=self.style,
+                    src=self.primary,
+                    dst=dst,
+                ),
+            )
+            out.append((dst, bytes(buf)))
+        self.stats.adverts_sent += 1
+        return out
+
+    # -- receiving --------------------------------------------------------------
+
+    def drop(self, reason: str) -> list[Any]:
+        self.drops[reason] += 1
+        return []
+
+    def receive(
+        self,
+        payload: bytes,
+        src: IPAddr,
+        dst: IPAddr,
+        ttl: int,
+        now: float,
+        wall_ns: int,
+        *,
+        kernel_checksum: bool = False,
+    ) -> list[Any]:
+        """One received packet: protocol actions, plus AuthRejected / AuthSkew
+        notes for the daemon's logs. A drop returns no action at all."""
+        cfg = self.cfg
+        # RFC 9568 §7.1 (GTSM): a multicast advert must arrive with TTL 255.
+        if dst.is_multicast:
+            if ttl != 255:
+                return self.drop("ttl")
+        elif cfg.min_ttl is not None and ttl < cfg.min_ttl:
+            return self.drop("ttl")
+        try:
+            d = decode(
+                payload,
+                family=cfg.family,
+                src=src,
+                dst=dst,
+                allow_trailer=self.auth is not None,
+                check_checksum=not kernel_checksum,
+            )
+        except DecodeError as exc:
+            return self.drop(exc.reason)
+        a = d.advert
+        if a.version != cfg.version:
+            return self.drop("version_mismatch")
+        if cfg.version == 2 and self.auth is None:
+            # RFC 3768 §5.3.6: the authentication type must match ours.
+            want = AUTH_PASS if self._pass is not None else AUTH_NONE
+            if a.auth_type != want:
+                return self.drop("auth_type_mismatch")
+            if self._pass is not None and a.auth_data != self._pass:
+                return self.drop("auth_pass_mismatch")
+        if self.auth is not None:
+            outcome = self.auth.verify(d.pdu, d.trailer, src, wall_ns)
+            if not self.auth.accepts(outcome):
+                self.drops["auth_" + outcome.value] += 1
+                return [_AuthRejected(outcome, src)]
+            if self.auth.skew_warning:
+                return [_AuthSkew(src), *self._to_router(a, src, now)]
+            if outcome is Outcome.MISSING:
+                return [_AuthRejected(outcome, src, accepted=True), *self._to_router(a, src, now)]
+        return self._to_router(a, src, now)
+
+    def _to_router(self, a: Advert, src: IPAddr, now: float) -> list[Action]:
+        self.stats.adverts_received += 1
+        actions = self.router.receive_advert(
+            ReceivedAdvert(
+                source=src,
+                priority=a.priority,
+                advert_interval_cs=a.interval_cs,
+                version=a.version,
+                vrid=a.vrid,
+                addresses=a.addresses,
+            ),
+            now,
+        )
+        for act in actions:
+            if isinstance(act, Dropped):
+                self.drops[act.reason.value] += 1
+        return actions
+
+    # -- status -------------------------------------------------------------------
+
+    def note_transition(self, act: Notify, now: float) -> None:
+        self.stats.transitions += 1
+        self.state_since = now
+
+    def status(self, now: float) -> dict[str, object]:
+        r = self.router
+        master = r.master_address
+        auth: dict[str, int] = {o.value: 0 for o in Outcome}
+        peers: list[dict[str, object]] = []
+        if self.auth is not None:
+            auth = {o.value: n for o, n in self.auth.counters.items()}
+            for addr, st in self.auth.sender_states().items():
+                peers.append(
+                    {
+                        "address": str(addr),
+                        "last_skew": st.last_delta,
+                        "last_key_id": st.last_key_id,
+                        "accepted": st.accepted,
+                        "outcomes": dict(st.outcomes),
+                    }
+                )
+        return {
+            "name": self.cfg.name,
+            "interface": self.cfg.interface,
+            "vrid": self.cfg.vrid,
+            "family": self.cfg.family,
+            "version": self.cfg.version,
+            "state": r.state.value,
+            "priority": r.effective_priority,
+            "base_priority": self.cfg.priority,
+            "master": str(master) if master is not None else None,
+            "time_in_state": round(now - self.state_since, 3),
+            "transitions": self.stats.transitions,
+            "adverts_sent": self.stats.adverts_sent,
+            "adverts_received": self.stats.adverts_received,
+            "auth": auth,
+            "auth_mode": self.auth.mode.value if self.auth is not None else None,
+            "signs": bool(self.auth is not None and self.auth.signs),
+            "active_key": (
+                self.auth.settings.active_key if self.auth is not None and self.auth.signs else None
+            ),
+            "peers": peers,
+            "drops": dict(self.drops),
+            "unicast": self.cfg.unicast,
+            "virtual_addresses": [str(v.address) for v in self.cfg.virtual_addresses],
+        }
+
+    @property
+    def state(self) -> State:
+        return self.router.state
+
+
+@dataclass(frozen=True)
+class _AuthRejected:
+    """Not a protocol action: tells the daemon to log an auth outcome."""
+
+    outcome: Outcome
+    source: IPAddr
+    accepted: bool = False
+
+
+@dataclass(frozen=True)
+class _AuthSkew:
+    source: IPAddr
+
+
+AuthRejected = _AuthRejected
+AuthSkew = _AuthSkew

@@ -1,0 +1,245 @@
+"""pyvrrp daemons (and keepalived peers) running inside lab namespaces.
+
+Used by the lab tests and by ``pyvrrp demo``. Each node writes its config into
+the lab's scratch directory, runs ``python -m pyvrrp run`` in its namespace,
+and is asked for its state over its control socket; addresses are checked
+with the kernel (``ip -j addr``), not with pyvrrp's word.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pyvrrp.lab.netns import Lab
+from pyvrrp.lab.topology import Node
+
+
+@dataclass
+class HmacBlock:
+    keys: dict[int, str]
+    active_key: int | None = 1
+    mode: str | None = None
+    anti_replay: str | None = None
+    time_window: int | None = None
+
+    def render(self) -> str:
+        lines = ["    auth_hmac {"]
+        lines += [f"        key {k} {v}" for k, v in sorted(self.keys.items())]
+        if self.active_key is not None:
+            lines.append(f"        active_key {self.active_key}")
+        if self.mode:
+            lines.append(f"        mode {self.mode}")
+        if self.anti_replay:
+            lines.append(f"        anti_replay {self.anti_replay}")
+        if self.time_window:
+            lines.append(f"        time_window {self.time_window}")
+        lines.append("    }")
+        return "\n".join(lines)
+
+
+def instance_config(
+    *,
+    name: str = "VI_1",
+    interface: str = "eth0",
+    vrid: int = 51,
+    priority: int = 100,
+    advert_int: float = 1,
+    version: int = 3,
+    vips: Sequence[str] = ("10.0.1.100/24",),
+    state: str | None = None,
+    unicast_src: str | None = None,
+    peers: Sequence[str] = (),
+    hmac: HmacBlock | None = None,
+    pass_auth: str | None = None,
+    extra: Iterable[str] = (),
+) -> str:
+    """One ``vrrp_instance`` block in keepalived syntax."""
+    out = [f"vrrp_instance {name} {{"]
+    if state:
+        out.append(f"    state {state}")
+    out += [
+        f"    interface {interface}",
+        f"    virtual_router_id {vrid}",
+        f"    priority {priority}",
+        f"    advert_int {advert_int:g}",
+        f"    version {version}",
+    ]
+    if unicast_src:
+        out.append(f"    unicast_src_ip {unicast_src}")
+    if peers:
+        out.append("    unicast_peer {")
+        out += [f"        {p}" for p in peers]
+        out.append("    }")
+    if hmac is not None:
+        out.append(hmac.render())
+    if pass_auth is not None:
+        out += [
+            "    authentication {",
+            "        auth_type PASS",
+            f"        auth_pass {pass_auth}",
+            "    }",
+        ]
+    out += [f"    {line}" for line in extra]
+    out.append("    virtual_ipaddress {")
+    out += [f"        {v}" for v in vips]
+    out += ["    }", "}"]
+    return "\n".join(out) + "\n"
+
+
+class PyvrrpNode:
+    """One pyvrrp daemon in one lab namespace."""
+
+    def __init__(self, lab: Lab, node: Node, *, tag: str | None = None) -> None:
+        self.lab = lab
+        self.node = node
+        self.tag = tag or node.name
+        d = lab.tmpdir
+        self.conf = d / f"{self.tag}.conf"
+        self.sock = d / f"{self.tag}.sock"
+        self.logfile = d / f"{self.tag}.log"
+        self.clockfile = d / f"{self.tag}.clock"
+        self.proc: subprocess.Popen[Any] | None = None
+
+    # -- process ----------------------------------------------------------------
+
+    def start(self, config: str | None = None, *, wait: bool = True) -> PyvrrpNode:
+        if config is not None:
+            self.conf.write_text(config)
+        self.clockfile.write_text("0")
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+        env["PYVRRP_LAB_CLOCK_FILE"] = str(self.clockfile)
+        log = open(self.logfile, "a")  # noqa: SIM115 - owned by the child
+        self.proc = self.lab.popen(
+            self.node.ns,
+            [
+                sys.executable,
+                "-m",
+                "pyvrrp",
+                "run",
+                "-f",
+                str(self.conf),
+                "--control",
+                str(self.sock),
+                "--log-level",
+                "info",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+        log.close()
+        if wait:
+            self.wait_ready()
+        return self
+
+    def wait_ready(self, timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc is not None and self.proc.poll() is not None:
+                raise RuntimeError(f"{self.tag} exited {self.proc.returncode}:\n{self.log()}")
+            try:
+                self.status()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise TimeoutError(f"{self.tag} not ready after {timeout}s:\n{self.log()}")
+
+    def signal(self, sig: int) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(sig)
+
+    def reload(self, config: str | None = None, *, wait: bool = True) -> None:
+        """Write a new config (if given, atomically) and send SIGHUP, as systemd's
+        ExecReload; with ``wait``, return once the daemon has tried it."""
+        if config is not None:
+            tmp = self.conf.with_suffix(".new")
+            tmp.write_text(config)
+            tmp.replace(self.conf)
+        before = self._reload_count() if wait else 0
+        self.signal(signal.SIGHUP)
+        if wait:
+            wait_for(lambda: self._reload_count() > before, 10)
+
+    def _reload_count(self) -> int:
+        st = self.status()
+        return int(st["reloads"]) + int(st["reload_failures"])
+
+    def stop(self, timeout: float = 10.0) -> int:
+        """SIGTERM: a clean shutdown (priority 0, addresses released)."""
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout)
+
+    def kill(self) -> None:
+        """SIGKILL: the Master dies without a word."""
+        assert self.proc is not None
+        self.proc.kill()
+        self.proc.wait(5)
+
+    def set_clock_offset(self, seconds: float) -> None:
+        """Skew this node's wall clock (the lab-only clock file)."""
+        self.clockfile.write_text(str(seconds))
+
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def log(self) -> str:
+        try:
+            return self.logfile.read_text()
+        except OSError:
+            return ""
+
+    # -- state ------------------------------------------------------------------
+
+    def status(self) -> dict[str, Any]:
+        from pyvrrp.daemon.control import request
+
+        return request(str(self.sock), timeout=2.0)
+
+    def instance(self, name: str = "VI_1") -> dict[str, Any]:
+        for i in self.status()["instances"]:
+            if i["name"] == name:
+                return i
+        raise KeyError(name)
+
+    def state(self, name: str = "VI_1") -> str:
+        return str(self.instance(name)["state"])
+
+    def addresses(self, ifname: str | None = None) -> set[str]:
+        """Addresses on the interface, from the kernel (``ip -j addr``)."""
+        out = self.lab.run(
+            self.node.ns, ["ip", "-j", "addr", "show", "dev", ifname or self.node.ifname]
+        ).stdout
+        data = json.loads(out or "[]")
+        return {
+            f"{a['local']}/{a['prefixlen']}" for link in data for a in link.get("addr_info", [])
+        }
+
+
+def wait_for(predicate: Any, timeout: float, interval: float = 0.02) -> float:
+    """Poll until ``predicate()`` is true; return the seconds it took."""
+    start = time.monotonic()
+    while True:
+        try:
+            if predicate():
+                return time.monotonic() - start
+        except (OSError, KeyError):
+            pass
+        if time.monotonic() - start > timeout:
+            raise TimeoutError(f"condition not met within {timeout}s")
+        time.sleep(interval)
+
+
+def lab_path() -> Path:
+    return Path(__file__).parent
