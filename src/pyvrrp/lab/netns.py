@@ -418,7 +418,17 @@ class Lab:
     def capture(self, ns: str, ifname: str, bpf: str = "", *, snaplen: int = 0) -> Capture:
         """Start ``tcpdump -w`` on ``ifname`` in ``ns``; returns once it is listening."""
         path = self.tmpdir / f"cap-{len(self.processes)}-{ifname}.pcap"
-        cmd = ["tcpdump", "-n", "-U", "-p", "-i", ifname, "-s", str(snaplen or 65535)]
+        cmd = [
+            "tcpdump",
+            "-n",
+            "-U",
+            "--immediate-mode",
+            "-p",
+            "-i",
+            ifname,
+            "-s",
+            str(snaplen or 65535),
+        ]
         cmd += ["-w", str(path)]
         if bpf:
             cmd.append(bpf)

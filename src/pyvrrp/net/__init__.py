@@ -2,6 +2,14 @@
 gratuitous ARP and unsolicited neighbour advertisements."""
 
 from pyvrrp.net.addresses import AddressManager, VirtualAddress, VirtualRoute
+from pyvrrp.net.announce import (
+    Announcer,
+    AnnounceSettings,
+    garp_frame,
+    master_schedule,
+    refresh_schedule,
+    unsolicited_na_frame,
+)
 from pyvrrp.net.errors import NetError
 from pyvrrp.net.interfaces import (
     LinkWatcher,
@@ -26,6 +34,8 @@ __all__ = [
     "VRRP_GROUP4",
     "VRRP_GROUP6",
     "AddressManager",
+    "AnnounceSettings",
+    "Announcer",
     "LinkWatcher",
     "NetError",
     "ReceivedPacket",
@@ -34,11 +44,15 @@ __all__ = [
     "VrrpSocket4",
     "VrrpSocket6",
     "addresses",
+    "garp_frame",
     "ifindex",
     "interface_up",
     "link_local",
     "mac",
+    "master_schedule",
     "mtu",
     "open_socket",
     "primary_address",
+    "refresh_schedule",
+    "unsolicited_na_frame",
 ]
