@@ -26,11 +26,14 @@ T0 = 1_800_000_000 * 10**9
 
 
 def _rate(fn, n: int) -> float:
+    """Operations per second of this process's CPU time (best of 3): CPU time
+    is what one core spends, and it stays meaningful while other processes
+    share the machine."""
     best = 0.0
     for _ in range(3):
-        t = time.perf_counter()
+        t = time.process_time()
         fn(n)
-        best = max(best, n / (time.perf_counter() - t))
+        best = max(best, n / (time.process_time() - t))
     return best
 
 
@@ -51,8 +54,9 @@ def bench(naddr: int, n: int) -> dict[str, float]:
     def verify(k: int) -> None:
         rx = HmacAuth(settings, family=4, version=3, vrid=51)
         v = rx.verify
+        src = SRC.packed  # as the socket layer has it
         for t in trailers[:k]:
-            v(pdu, t, SRC, T0)
+            v(pdu, t, src, T0)
         assert rx.counters[next(iter(rx.counters))] == k  # all OK
 
     def verify_path(k: int) -> None:
@@ -95,7 +99,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("-n", type=int, default=200_000, help="operations per run (best of 3)")
     args = ap.parse_args()
-    print("auth_hmac core, one core, VRRPv3 IPv4 advert (ops/s, best of 3)")
+    print("auth_hmac core, VRRPv3 IPv4 advert (ops per CPU-second of one core, best of 3)")
     for naddr in (1, 20):
         print(f"  {naddr} address(es):")
         for name, rate in bench(naddr, args.n).items():

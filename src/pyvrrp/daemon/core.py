@@ -426,27 +426,64 @@ class Daemon:
             self._netlink_async(self.addresses.remove, vip)
 
     def _announce(self, inst: Instance) -> None:
+        """Gratuitous ARP / unsolicited NA on becoming Master, with keepalived's
+        garp_master_delay / repeat / refresh; every round checks the instance is
+        still Master, so a Backup never announces."""
         if self.announcer is None or self._loop is None:
             return
+        from pyvrrp.net.announce import AnnounceSettings, master_schedule, refresh_schedule
+
         cfg = inst.cfg
-        addrs = [v.address.ip for v in cfg.virtual_addresses]
-        dev = cfg.interface
-        delay = cfg.garp_master_delay
-        repeat = max(1, cfg.garp_master_repeat)
+        g = self.config.global_defs if self.config is not None else None
+        interval = (
+            (g.vrrp_garp_interval_cs if cfg.family == 4 else g.vrrp_gna_interval_cs) if g else 0
+        )
+        settings = AnnounceSettings(
+            master_delay=cfg.garp_master_delay,
+            master_repeat=max(1, cfg.garp_master_repeat),
+            refresh=cfg.garp_master_refresh,
+            refresh_repeat=max(1, cfg.garp_master_refresh_repeat),
+            interval=interval / 100,
+        )
+        epoch = inst.router.counters.became_master  # a later mastership cancels this one
 
-        def burst() -> None:
-            if inst.router.state is not State.MASTER:
+        def one_round() -> None:
+            if inst.router.state is not State.MASTER or inst.router.counters.became_master != epoch:
                 return
-            for _ in range(repeat):
+            addrs = [v.address.ip for v in (*cfg.virtual_addresses, *cfg.excluded_addresses)]
+            by_dev: dict[str, list[Any]] = {}
+            for v, a in zip((*cfg.virtual_addresses, *cfg.excluded_addresses), addrs, strict=True):
+                by_dev.setdefault(v.dev or cfg.interface or "", []).append(a)
+            for dev, group in by_dev.items():
                 try:
-                    self.announcer.announce(dev, addrs)
+                    self.announcer.announce(dev, group)
                 except OSError as exc:
-                    log.warning("(%s) gratuitous ARP/NA failed: %s", cfg.name, exc)
-                    return
+                    self.ratelog.log(
+                        (cfg.name, "announce"),
+                        self.clock.monotonic(),
+                        logging.WARNING,
+                        "(%s) gratuitous ARP/NA on %s failed: %s",
+                        cfg.name,
+                        dev,
+                        exc,
+                    )
 
-        burst()
-        if delay > 0:
-            self._loop.call_later(delay, burst)
+        def refresh() -> None:
+            if inst.router.state is not State.MASTER or inst.router.counters.became_master != epoch:
+                return
+            assert self._loop is not None
+            for delay, _ in refresh_schedule(settings):
+                self._loop.call_later(delay - settings.refresh, one_round)
+            self._loop.call_later(settings.refresh, refresh)
+
+        assert self._loop is not None
+        for delay, _ in master_schedule(settings):
+            if delay <= 0:
+                one_round()
+            else:
+                self._loop.call_later(delay, one_round)
+        if settings.refresh > 0:
+            self._loop.call_later(settings.refresh, refresh)
 
     def _notify(self, inst: Instance, act: Notify, now: float) -> None:
         inst.note_transition(act, now)

@@ -111,7 +111,9 @@ class PyvrrpNode:
 
     # -- process ----------------------------------------------------------------
 
-    def start(self, config: str | None = None, *, wait: bool = True) -> PyvrrpNode:
+    def start(
+        self, config: str | None = None, *, wait: bool = True, args: Sequence[str] = ()
+    ) -> PyvrrpNode:
         if config is not None:
             self.conf.write_text(config)
         self.clockfile.write_text("0")
@@ -132,6 +134,7 @@ class PyvrrpNode:
                 str(self.sock),
                 "--log-level",
                 "info",
+                *args,
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
