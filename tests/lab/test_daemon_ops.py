@@ -89,3 +89,80 @@ def test_sd_notify_ready_and_stopping(lab) -> None:
         assert sock.recv(4096) == b"STOPPING=1"
     finally:
         sock.close()
+
+
+def test_track_script_weight_moves_the_master(lab) -> None:
+    """A vrrp_script failing with weight -60 drops the Master below the Backup,
+    which preempts; when it passes again the first node preempts back."""
+    seg = one_segment(lab, 2)
+    flag = lab.tmpdir / "healthy"
+    flag.write_text("")
+    script = f"""vrrp_script chk {{
+    script "/usr/bin/test -f {flag}"
+    interval 1
+    weight -60
+    fall 1
+    rise 1
+}}
+"""
+    nodes = [PyvrrpNode(lab, n) for n in seg.nodes]
+    nodes[0].start(
+        script
+        + instance_config(priority=150, advert_int=0.5, extra=["track_script {", "    chk", "}"])
+    )
+    nodes[1].start(instance_config(priority=100, advert_int=0.5))
+    wait_for(lambda: nodes[0].state() == "MASTER" and nodes[1].state() == "BACKUP", 5)
+    flag.unlink()
+    wait_for(lambda: nodes[0].instance()["priority"] == 90, 4)
+    wait_for(lambda: nodes[1].state() == "MASTER", 4)
+    wait_for(lambda: nodes[0].state() == "BACKUP", 2)
+    flag.write_text("")
+    wait_for(lambda: nodes[0].instance()["priority"] == 150, 4)
+    wait_for(lambda: nodes[0].state() == "MASTER", 4)
+    wait_for(lambda: "10.0.1.100/24" in nodes[0].addresses(), 2)
+    wait_for(lambda: "10.0.1.100/24" not in nodes[1].addresses(), 2)
+
+
+def test_sync_group_moves_together_and_notifies(lab) -> None:
+    """VI_1 faults on n0 (its check fails, weight 0): VI_2 follows it into FAULT
+    and n1 becomes Master of both; the group's notify script says so."""
+    seg = one_segment(lab, 2)
+    flag = lab.tmpdir / "healthy"
+    flag.write_text("")
+    out = lab.tmpdir / "group.out"
+    script = lab.tmpdir / "g.sh"
+    script.write_text(f'#!/bin/sh\necho "$@" >> {out}\n')
+    script.chmod(0o755)
+
+    def conf(prio: int, tracked: bool) -> str:
+        text = f"""vrrp_script chk {{
+    script "/usr/bin/test -f {flag}"
+    interval 1
+}}
+vrrp_sync_group G {{
+    group {{
+        VI_1
+        VI_2
+    }}
+    notify "{script}"
+}}
+"""
+        track = ["track_script {", "    chk", "}"] if tracked else []
+        text += instance_config(name="VI_1", vrid=51, priority=prio, advert_int=0.5, extra=track)
+        text += instance_config(
+            name="VI_2", vrid=52, priority=prio, advert_int=0.5, vips=("10.0.1.101/24",)
+        )
+        return text
+
+    nodes = [PyvrrpNode(lab, n) for n in seg.nodes]
+    nodes[0].start(conf(150, True))
+    nodes[1].start(conf(100, False))
+    wait_for(lambda: {nodes[0].state("VI_1"), nodes[0].state("VI_2")} == {"MASTER"}, 5)
+    wait_for(lambda: out.exists() and "GROUP G MASTER 0" in out.read_text(), 3)
+    flag.unlink()
+    wait_for(lambda: nodes[0].state("VI_1") == "FAULT", 4)
+    wait_for(lambda: nodes[0].state("VI_2") == "FAULT", 2)
+    wait_for(lambda: {nodes[1].state("VI_1"), nodes[1].state("VI_2")} == {"MASTER"}, 4)
+    wait_for(lambda: "GROUP G FAULT 0" in out.read_text(), 3)
+    assert {"10.0.1.100/24", "10.0.1.101/24"} <= nodes[1].addresses()
+    assert not {"10.0.1.100/24", "10.0.1.101/24"} & nodes[0].addresses()

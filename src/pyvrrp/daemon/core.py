@@ -91,6 +91,7 @@ class Daemon:
         self._link_watcher: Any = None
         self._joined: dict[tuple[str, int], set[IPAddr]] = {}
         self._scheduled: dict[str, float | None] = {}
+        self._group_state: dict[str, State] = {}
         self._nl = ThreadPoolExecutor(max_workers=1, thread_name_prefix="netlink")
 
     # -- configuration ----------------------------------------------------------
@@ -341,6 +342,44 @@ class Daemon:
                     other = next(i for i in self.instances.values() if i.router is router)
                     self._perform(other, acts, now)
                     self._schedule(other)
+                self._group_notify(group)
+
+    def _group_notify(self, group: SyncGroup) -> None:
+        """keepalived's sync group scripts: run when the group as a whole changes
+        state (MASTER when every member is, FAULT when any is, else BACKUP)."""
+        states = {r.state for r in group.routers}
+        if State.FAULT in states:
+            state = State.FAULT
+        elif states == {State.MASTER}:
+            state = State.MASTER
+        elif states == {State.INITIALIZE}:
+            state = State.INITIALIZE
+        else:
+            state = State.BACKUP
+        if self._group_state.get(group.name) == state:
+            return
+        self._group_state[group.name] = state
+        groups = self.config.sync_groups if self.config is not None else ()
+        cfg = next((g for g in groups if g.name == group.name), None)
+        if cfg is None:
+            return
+        word = {State.INITIALIZE: "STOP"}.get(state, state.value)
+        log.info("(group %s) %s", group.name, word)
+        specific = {
+            State.MASTER: cfg.notify_master,
+            State.BACKUP: cfg.notify_backup,
+            State.FAULT: cfg.notify_fault,
+            State.INITIALIZE: cfg.notify_stop,
+        }.get(state)
+        for cmd in notify_commands(
+            specific=specific,
+            generic=cfg.notify,
+            kind="GROUP",
+            name=group.name,
+            state=word,
+            priority=0,
+        ):
+            self.scripts.spawn(cmd, f"(group {group.name}) notify")
 
     def _send(self, inst: Instance, priority: int) -> None:
         sock = self.sockets.get((inst.cfg.interface or "", inst.cfg.family))
