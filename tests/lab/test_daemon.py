@@ -202,3 +202,22 @@ def test_status_counts_what_the_test_provoked(lab) -> None:
     assert i["state"] == "BACKUP" and i["transitions"] == 1
     assert i["drops"].get("auth_bad_hmac") == 3
     assert "invalid HMAC" in nodes[1].log()
+
+
+def test_multicast_advert_with_ttl_below_255_is_dropped_and_counted(lab) -> None:
+    """RFC 9568 §7.1: a multicast advert that crossed a router (TTL < 255) is
+    dropped, counted, and touches no timer: the Backup still takes over."""
+    seg, nodes = start_group(
+        lab, 2, lambda i, node: instance_config(priority=200 - 100 * i, advert_int=ADV)
+    )
+    wait_for(lambda: masters(nodes) == ["n0"], mdi(100) + 2)
+    src, dst = ip_address("10.0.1.1"), ip_address("224.0.0.18")
+    high = encode(Advert(3, 4, 51, 255, 50, (ip_address("10.0.1.100"),)), src=src, dst=dst)
+    nodes[0].kill()
+    # Keep sending a 'higher priority Master' with TTL 254 while n1 waits.
+    deadline = time.monotonic() + mdi(100) + 1
+    while time.monotonic() < deadline and nodes[1].state() != "MASTER":
+        lab.call(seg.nodes[0].ns, inject, high, src, dst, 254, ifname="eth0")
+        time.sleep(0.1)
+    assert nodes[1].state() == "MASTER"
+    assert nodes[1].instance()["drops"].get("ttl", 0) >= 5
