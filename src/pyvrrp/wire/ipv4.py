@@ -7,8 +7,8 @@ VRRP needs its TTL (RFC 9568 §7.1: must be 255), source and destination.
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
 from ipaddress import IPv4Address
+from typing import NamedTuple
 
 from pyvrrp.wire.checksum import PROTO_VRRP, internet_sum
 from pyvrrp.wire.errors import DecodeError
@@ -19,8 +19,7 @@ IPV4_HEADER_LEN = 20
 TOS_NETWORK_CONTROL = 0xC0
 
 
-@dataclass(frozen=True, slots=True)
-class IPv4Header:
+class IPv4Header(NamedTuple):
     src: IPv4Address
     dst: IPv4Address
     ttl: int

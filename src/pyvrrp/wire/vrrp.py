@@ -17,8 +17,8 @@ No sockets, no clock: bytes in, typed adverts out, and back.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv6Address
+from typing import NamedTuple
 
 from pyvrrp.wire.checksum import internet_sum, ipv4_pseudo_header, ipv6_pseudo_header
 from pyvrrp.wire.errors import DecodeError
@@ -49,12 +49,13 @@ class ChecksumStyle(enum.Enum):
     KERNEL = "kernel"  # leave zero: the kernel fills it in (IPV6_CHECKSUM)
 
 
-@dataclass(frozen=True, slots=True)
-class Advert:
+class Advert(NamedTuple):
     """One VRRP advertisement, either version.
 
     ``interval_cs`` is the advertisement interval in centiseconds: VRRPv3's
     12-bit Max Adver Int as is, VRRPv2's 8-bit seconds field times 100.
+    Immutable; a named tuple because one is built for every received packet
+    and a frozen dataclass costs several times more to construct.
     """
 
     version: int
@@ -64,15 +65,22 @@ class Advert:
     interval_cs: int
     addresses: tuple[IPAddr, ...] = ()
     auth_type: int = AUTH_NONE  # VRRPv2 only
-    auth_data: bytes = field(default=bytes(V2_AUTH_DATA_LEN), repr=False)  # VRRPv2 only
+    auth_data: bytes = bytes(V2_AUTH_DATA_LEN)  # VRRPv2 only: a PASS password
+
+    def __repr__(self) -> str:
+        # auth_data may hold a PASS password: never shown.
+        return (
+            f"Advert(version={self.version}, family={self.family}, vrid={self.vrid}, "
+            f"priority={self.priority}, interval_cs={self.interval_cs}, "
+            f"addresses={self.addresses!r}, auth_type={self.auth_type})"
+        )
 
     @property
     def pdu_length(self) -> int:
         return pdu_length(self.version, self.family, len(self.addresses))
 
 
-@dataclass(frozen=True, slots=True)
-class DecodedAdvert:
+class DecodedAdvert(NamedTuple):
     """What :func:`decode` found: the advert, the PDU bytes it came from, the
     raw trailer (or None) and how its checksum verified."""
 
