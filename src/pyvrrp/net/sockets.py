@@ -11,8 +11,8 @@ from __future__ import annotations
 import errno
 import socket
 import struct
-from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv6Address, ip_address
+from typing import NamedTuple
 
 from pyvrrp.net.errors import NetError
 from pyvrrp.wire import DecodeError, build_ipv4_header, parse_ipv4
@@ -40,8 +40,7 @@ _INT = struct.Struct("=i")
 TOS_NETWORK_CONTROL = 0xC0
 
 
-@dataclass(frozen=True, slots=True)
-class ReceivedPacket:
+class ReceivedPacket(NamedTuple):
     """One VRRP packet off the wire. ``payload`` is the VRRP message (after the
     IP header, cut at its total length); ``ttl`` is the TTL or the hop limit."""
 
