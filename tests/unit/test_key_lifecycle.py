@@ -729,3 +729,54 @@ def test_keygen_systemd_creds(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["keygen", "--systemd-creds", "../x"]) == 2
     with pytest.raises(SystemExit):
         main(["keygen", "--systemd-creds", "a", "--out", "/tmp/x"])
+
+
+def test_status_auth_text_shows_keys_alarm_and_rollout(monkeypatch, capsys) -> None:
+    from pyvrrp.commands import status as status_cmd
+
+    inst = make_instance(
+        f"key 1 {KH1} send_lifetime 2026-01-01T00:00:00Z {format_utc(T)}",
+        f"key 2 {KH2}",
+        "active_key 1",
+        "revoked_keys 2",
+    )
+    tx = auth(keys={1: Secret(K1)})
+    p = pdu()
+    src = ip_address("192.0.2.20")
+    inst.auth.verify(p, tx.sign(p, src, TNS - 2 * S), src, TNS - 2 * S)
+    inst.auth.verify(p, None, ip_address("192.0.2.21"), TNS - S)
+    doc = {"instances": [inst.status(0.0, TNS)], "ok": True}
+    monkeypatch.setattr(status_cmd, "request", lambda path: json.loads(json.dumps(doc)))
+    assert main(["status", "--auth"]) == 0
+    out = capsys.readouterr().out
+    assert "VI_1: mode enforce, signs True, active key 1, sending with key 1" in out
+    assert "ALARM last_key_expired (on_last_key_expiry keep), adverts not sent: 0" in out
+    assert (
+        "key 1: send no, accept yes send_lifetime 2026-01-01T00:00:00Z 2027-01-15T08:00:00Z" in out
+    )
+    assert "key 2: revoked" in out
+    assert (
+        "peer 192.0.2.20: signs True, key 1, last skew 0s, accepted 1 (last 2.0s ago), rejected: none"
+        in out
+    )
+    assert "sender 192.0.2.21: unsigned, 1 advert(s), last 1.0s ago" in out
+    assert "rollout enforce: NOT ready: auth alarm last_key_expired: fix the key chain first" in out
+    assert all(h not in out for h in HEX.values())
+
+
+def test_metrics_expose_alarm_without_key_bytes() -> None:
+    pytest.importorskip("prometheus_client")
+    from pyvrrp.daemon.metrics import StatusCollector
+
+    inst = make_instance(f"key 1 {KH1}", "active_key 1", "revoked_keys 1")
+
+    class D:
+        def status(self):
+            return {"instances": [inst.status(0.0, TNS)]}
+
+    text = ""
+    for fam in StatusCollector(D()).collect():
+        for sample in fam.samples:
+            text += f"{sample.name}{sample.labels}={sample.value}\n"
+    assert "'alarm': 'all_keys_revoked'}=1.0" in text
+    assert HEX[K1] not in text
