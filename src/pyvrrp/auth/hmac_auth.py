@@ -16,6 +16,7 @@ from hmac import compare_digest as _compare
 from ipaddress import IPv4Address, IPv6Address
 
 from pyvrrp.auth.keys import Secret, check_key_id
+from pyvrrp.auth.lifecycle import FAR_FUTURE, FAR_PAST, KeyPlan, Lifetime, plan
 from pyvrrp.auth.mac import PreparedKey, mac_message
 from pyvrrp.auth.outcome import AntiReplay, Mode, Outcome
 from pyvrrp.auth.sequence import NS_PER_SEC, SEQ_HALF, SEQ_MOD, SendSequence, sec_delta
@@ -25,6 +26,7 @@ IPAddr = IPv4Address | IPv6Address
 EXT_TYPE_HMAC_SHA256_128 = 1
 TRAILER_LEN = 28
 MULTICAST_SENDERS = 4  # keepalived keeps 4 multicast senders per instance
+UNSIGNED_SOURCES = 16  # multicast sources seen without a trailer, for rollout status
 _HEAD = struct.Struct("!BBHQ")  # ext_type, key_id, reserved, seq
 
 
@@ -43,10 +45,20 @@ class HmacSettings:
     anti_replay: AntiReplay = AntiReplay.TIME
     time_window: int = 5
     mode: Mode = Mode.ENFORCE
+    # pyvrrp key lifecycle (none of these set: exactly keepalived's behaviour)
+    send_lifetimes: Mapping[int, Lifetime] = field(default_factory=dict)
+    accept_lifetimes: Mapping[int, Lifetime] = field(default_factory=dict)
+    revoked: frozenset[int] = frozenset()
+    on_last_key_expiry: str = "keep"  # "keep" (RFC 2328 D.3) or "stop" (RFC 7166)
 
     def __post_init__(self) -> None:
         for key_id in self.keys:
             check_key_id(key_id)
+        for kid in (*self.send_lifetimes, *self.accept_lifetimes):
+            if kid not in self.keys:
+                raise ValueError(f"a lifetime for key {kid}, which is not configured")
+        if self.on_last_key_expiry not in ("keep", "stop"):
+            raise ValueError("on_last_key_expiry must be 'keep' or 'stop'")
         if self.mode.signs and self.active_key not in self.keys:
             raise ValueError(f"active_key {self.active_key} names no configured key")
         if not 1 <= self.time_window <= 300:
@@ -62,10 +74,23 @@ class SenderState:
     last_key_id: int | None = None
     accepted: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)
+    last_ok_ns: int | None = None  # wall clock of the last accepted advert
+    last_seen: dict[str, int] = field(default_factory=dict)  # outcome -> last wall clock
 
 
 _OUTCOME_LIST = tuple(Outcome)
-_I_OK, _I_MISSING, _I_MALFORMED, _I_STALE, _I_UNKNOWN_KEY, _I_UNKNOWN_PEER, _I_BAD, _I_REPLAY = (
+(
+    _I_OK,
+    _I_MISSING,
+    _I_MALFORMED,
+    _I_STALE,
+    _I_UNKNOWN_KEY,
+    _I_UNKNOWN_PEER,
+    _I_BAD,
+    _I_REPLAY,
+    _I_EXPIRED,
+    _I_REVOKED,
+) = (
     _OUTCOME_LIST.index(o)
     for o in (
         Outcome.OK,
@@ -76,6 +101,8 @@ _I_OK, _I_MISSING, _I_MALFORMED, _I_STALE, _I_UNKNOWN_KEY, _I_UNKNOWN_PEER, _I_B
         Outcome.UNKNOWN_PEER,
         Outcome.BAD_HMAC,
         Outcome.REPLAY,
+        Outcome.KEY_EXPIRED,
+        Outcome.REVOKED_KEY,
     )
 )
 _ZERO2 = b"\x00\x00"
@@ -110,6 +137,8 @@ class HmacAuth:
         self.version = version
         self.vrid = vrid
         self._counts = [0] * len(_OUTCOME_LIST)
+        self.last_outcome_ns: list[int | None] = [None] * len(_OUTCOME_LIST)
+        self.unsigned_sources: OrderedDict[bytes, list[int]] = OrderedDict()  # [last ns, count]
         self.skew_warning = False  # set by verify() when an accepted skew passes window/2
         self.send_sequence = SendSequence()
         self._lru_size = lru_size
@@ -127,7 +156,26 @@ class HmacAuth:
         self.mode = settings.mode
         self.time_mode = settings.anti_replay is AntiReplay.TIME
         self.window = settings.time_window
+        # Every configured key stays prepared, revoked or not (revocation
+        # deletes nothing); ``_accept`` holds the ones accepted right now.
         self._keys = {kid: PreparedKey(kid, s) for kid, s in settings.keys.items()}
+        self._lifecycle = bool(
+            settings.send_lifetimes or settings.accept_lifetimes or settings.revoked
+        )
+        self._plan_lo = FAR_FUTURE  # forces a new plan on the next sign or verify
+        self._plan_hi = FAR_PAST
+        self._plan: KeyPlan | None = None
+        self._accept: dict[int, PreparedKey] = {}
+        if not self._lifecycle:
+            self._accept = self._keys
+            self._plan_lo, self._plan_hi = FAR_PAST, FAR_FUTURE
+            self._plan = KeyPlan(
+                settings.active_key if self.mode.signs else None,
+                frozenset(self._keys),
+                None,
+                FAR_PAST,
+                FAR_FUTURE,
+            )
         if peers is not None:
             old = self.senders
             self.senders = OrderedDict(
@@ -150,14 +198,55 @@ class HmacAuth:
 
         return {ip_address(k): v for k, v in self.senders.items()}
 
+    # -- key lifecycle ----------------------------------------------------------
+
+    def key_plan(self, now_ns: int) -> KeyPlan:
+        """The sending key, accepted keys and alarm at ``now_ns``; recomputed
+        only when ``now_ns`` leaves the interval the last plan holds for."""
+        if not self._plan_lo <= now_ns < self._plan_hi:
+            self._replan(now_ns)
+        assert self._plan is not None
+        return self._plan
+
+    def _replan(self, now_ns: int) -> None:
+        st = self.settings
+        p = plan(
+            st.keys,
+            active_key=st.active_key,
+            now_ns=now_ns,
+            send=st.send_lifetimes,
+            accept=st.accept_lifetimes,
+            revoked=st.revoked,
+            on_last_key_expiry=st.on_last_key_expiry,
+            signs=self.mode.signs,
+        )
+        self._plan = p
+        self._accept = {k: v for k, v in self._keys.items() if k in p.accept}
+        self._plan_lo, self._plan_hi = p.valid_from, p.valid_until
+
+    def send_key(self, now_ns: int) -> int | None:
+        """The key id the next advert is signed with, or ``None``: send nothing."""
+        return self.key_plan(now_ns).send_key
+
+    def _rejected_key(self, key_id: int) -> tuple[int, Outcome]:
+        """Why a key id is not accepted now (off the hot path)."""
+        if key_id not in self._keys:
+            return _I_UNKNOWN_KEY, Outcome.UNKNOWN_KEY
+        if key_id in self.settings.revoked:
+            return _I_REVOKED, Outcome.REVOKED_KEY
+        return _I_EXPIRED, Outcome.KEY_EXPIRED
+
     # -- sending ------------------------------------------------------------
 
     def sign(self, pdu: bytes, source: IPAddr | bytes, now_ns: int) -> bytes:
         """The 28-byte trailer for ``pdu`` sent from ``source``. Called once per
-        advertisement; every unicast copy carries the same trailer."""
-        key_id = self.settings.active_key
-        if key_id is None or not self.mode.signs:
-            raise RuntimeError("this instance does not sign (mode receive-only)")
+        advertisement; every unicast copy carries the same trailer. Raises
+        :class:`NoSendingKey` when no key may sign now: never sends unsigned."""
+        if not self.mode.signs:
+            raise NoSendingKey("this instance does not sign (mode receive-only)")
+        key_id = self.key_plan(now_ns).send_key
+        if key_id is None:
+            raise NoSendingKey("no key may sign now")
         key = self._keys[key_id]
         seq = self.send_sequence.next(now_ns, time_mode=self.time_mode, window=self.window)
         head = _HEAD.pack(EXT_TYPE_HMAC_SHA256_128, key_id, 0, seq)
@@ -192,15 +281,21 @@ class HmacAuth:
         src = source if source.__class__ is bytes else source.packed  # type: ignore[union-attr]
         if trailer is None:
             counts[_I_MISSING] += 1
-            self._note(src, "missing")
+            self.last_outcome_ns[_I_MISSING] = now_ns
+            if self._unicast or src in self.senders:
+                self._note(src, "missing", now_ns)
+            else:
+                self._note_unsigned(src, now_ns)
             return Outcome.MISSING
         if len(trailer) != TRAILER_LEN:
             counts[_I_MALFORMED] += 1
+            self.last_outcome_ns[_I_MALFORMED] = now_ns
             return Outcome.MALFORMED
         ext_type, key_id, reserved, seq = _HEAD.unpack_from(trailer)
         # 1. Malformed: an extension type we do not know, or reserved bits set.
         if ext_type != EXT_TYPE_HMAC_SHA256_128 or reserved:
             counts[_I_MALFORMED] += 1
+            self.last_outcome_ns[_I_MALFORMED] = now_ns
             return Outcome.MALFORMED
         # 2. Stale (time mode): before the digest, so old captures cost nothing.
         window = self.window
@@ -211,20 +306,27 @@ class HmacAuth:
                 delta -= 0x1_0000_0000
             if delta > window or delta < -window:
                 counts[_I_STALE] += 1
-                self._note(src, "stale", delta)
+                self.last_outcome_ns[_I_STALE] = now_ns
+                self._note(src, "stale", now_ns, delta)
                 return Outcome.STALE
-        # 3. Unknown key id.
-        key = self._keys.get(key_id)
+        # 3. Key id not accepted now: unknown, revoked, or outside its accept
+        # lifetime. One comparison when the key plan still holds.
+        if not self._plan_lo <= now_ns < self._plan_hi:
+            self._replan(now_ns)
+        key = self._accept.get(key_id)
         if key is None:
-            counts[_I_UNKNOWN_KEY] += 1
-            self._note(src, "unknown_key")
-            return Outcome.UNKNOWN_KEY
+            index, outcome = self._rejected_key(key_id)
+            counts[index] += 1
+            self.last_outcome_ns[index] = now_ns
+            self._note(src, outcome.value, now_ns)
+            return outcome
         # Unicast: only configured peers have replay state; anyone else is
         # refused before the digest.
         senders = self.senders
         state = senders.get(src)
         if state is None and self._unicast:
             counts[_I_UNKNOWN_PEER] += 1
+            self.last_outcome_ns[_I_UNKNOWN_PEER] = now_ns
             return Outcome.UNKNOWN_PEER
         # 4. The tag, compared in constant time.
         pseudo = self._pseudo.get(src) or self._pseudo_for(src)
@@ -234,8 +336,9 @@ class HmacAuth:
         outer.update(inner.digest())
         if not _compare(outer.digest()[:16], trailer[12:]):
             counts[_I_BAD] += 1
+            self.last_outcome_ns[_I_BAD] = now_ns
             if state is not None:
-                self._note(src, "bad_hmac")
+                self._note(src, "bad_hmac", now_ns)
             return Outcome.BAD_HMAC
         # 5. Replay: strictly after the sender's last accepted sequence.
         if state is None:
@@ -248,12 +351,14 @@ class HmacAuth:
                 pass  # a mark outside the window is forgotten (the sender's clock was fixed)
             elif hw == seq or (seq - hw) % SEQ_MOD >= SEQ_HALF:
                 counts[_I_REPLAY] += 1
-                self._note(src, "replay")
+                self.last_outcome_ns[_I_REPLAY] = now_ns
+                self._note(src, "replay", now_ns)
                 return Outcome.REPLAY
         # 6. Accept; warn when the clocks drift past half the window.
         state.high_water = seq
         state.last_key_id = key_id
         state.accepted += 1
+        state.last_ok_ns = now_ns
         counts[_I_OK] += 1
         if self.time_mode:
             state.last_delta = delta
@@ -268,11 +373,37 @@ class HmacAuth:
             self.senders.popitem(last=False)
         return state
 
-    def _note(self, source: bytes, outcome: str, delta: int | None = None) -> None:
+    def _note(self, source: bytes, outcome: str, now_ns: int, delta: int | None = None) -> None:
         """Per-sender outcome counts, for senders we already track (a forged
         source never gets an entry)."""
         state = self.senders.get(source)
         if state is not None:
             state.outcomes[outcome] = state.outcomes.get(outcome, 0) + 1
+            state.last_seen[outcome] = now_ns
             if delta is not None:
                 state.last_delta = delta
+
+    def _note_unsigned(self, source: bytes, now_ns: int) -> None:
+        """A multicast source heard without a trailer (for rollout status). Its
+        address proves nothing, so the table is small and least recently used
+        entries go: a flood of forged sources cannot grow it."""
+        table = self.unsigned_sources
+        entry = table.get(source)
+        if entry is None:
+            table[source] = [now_ns, 1]
+            if len(table) > UNSIGNED_SOURCES:
+                table.popitem(last=False)
+        else:
+            entry[0] = now_ns
+            entry[1] += 1
+            table.move_to_end(source)
+
+    def unsigned_states(self) -> dict[IPAddr, tuple[int, int]]:
+        """Multicast sources heard without a trailer: (last wall clock ns, count)."""
+        from ipaddress import ip_address
+
+        return {ip_address(k): (v[0], v[1]) for k, v in self.unsigned_sources.items()}
+
+
+class NoSendingKey(RuntimeError):
+    """No key may sign now: the advert is not sent (never sent unsigned)."""

@@ -21,6 +21,8 @@ class Outcome(enum.Enum):
     UNKNOWN_PEER = "unknown_peer"  # unicast: source is not a configured peer
     BAD_HMAC = "bad_hmac"  # tag mismatch: key mismatch or forgery
     REPLAY = "replay"  # sequence not after the sender's last accepted one
+    KEY_EXPIRED = "expired_key"  # key id configured but outside its accept lifetime
+    REVOKED_KEY = "revoked_key"  # key id listed in revoked_keys
 
 
 OUTCOMES = tuple(Outcome)

@@ -82,6 +82,9 @@ class Diagnostics:
     def warning(self, file: str, line: int, message: str) -> None:
         self.add(file, line, "warning", message)
 
+    def info(self, file: str, line: int, message: str) -> None:
+        self.add(file, line, "info", message)
+
 
 class Reader:
     """Reads a file and its includes into a flat token stream."""

@@ -22,6 +22,7 @@ from types import MappingProxyType
 from typing import Any, cast
 
 from pyvrrp.auth.keys import KeyValueError, Secret, load_key
+from pyvrrp.auth.lifecycle import FAR_FUTURE, FAR_PAST, Lifetime, parse_utc
 from pyvrrp.config import mtu as mtu_mod
 from pyvrrp.config.lexer import Diagnostics, Node, Reader, build_tree
 from pyvrrp.config.model import (
@@ -203,7 +204,19 @@ INSTANCE_KEYWORDS = frozenset(
     }
 )
 AUTH_KEYWORDS = frozenset({"auth_type", "auth_pass"})
-HMAC_KEYWORDS = frozenset({"key", "active_key", "anti_replay", "time_window", "mode"})
+HMAC_KEYWORDS = frozenset(
+    {
+        "key",
+        "active_key",
+        "anti_replay",
+        "time_window",
+        "mode",
+        "revoked_keys",
+        "on_last_key_expiry",
+    }
+)
+LIFETIME_WORDS = ("send_lifetime", "accept_lifetime")
+UTC_EXAMPLE = "2026-12-01T00:00:00Z"
 SCRIPT_KEYWORDS = frozenset(
     {"script", "interval", "timeout", "weight", "rise", "fall", "user", "init_fail"}
 )
@@ -539,6 +552,63 @@ class _RawHmac:
     time_window_node: Node | None = None
     mode: str = "enforce"
     broken: bool = False
+    revoked: dict[int, Node] = field(default_factory=dict)
+    on_last_key_expiry: str = "keep"
+    extensions: list[str] = field(default_factory=list)  # pyvrrp-only keywords used
+
+    def uses(self, word: str) -> None:
+        if word not in self.extensions:
+            self.extensions.append(word)
+
+
+def _lifetimes(
+    ctx: _Ctx, node: Node, key_id: int, words: list[str], raw: _RawHmac
+) -> dict[str, Lifetime]:
+    """``send_lifetime START END`` / ``accept_lifetime START END`` after a key value."""
+    out: dict[str, Lifetime] = {}
+    i = 0
+    where = f"auth_hmac key {key_id}"
+    while i < len(words):
+        word = words[i]
+        if word not in LIFETIME_WORDS:
+            raise ctx.fail(
+                node,
+                f"{where}: unexpected '{_short(word)}' after the key value "
+                "(expected send_lifetime or accept_lifetime)",
+            )
+        if word in out:
+            raise ctx.fail(node, f"{where}: {word} given twice")
+        if i + 2 >= len(words) or words[i + 1] in LIFETIME_WORDS or words[i + 2] in LIFETIME_WORDS:
+            raise ctx.fail(
+                node,
+                f"{where}: {word} needs a start and an end "
+                f"(UTC like {UTC_EXAMPLE}; the end may be infinite)",
+            )
+        start_text, end_text = words[i + 1], words[i + 2]
+        try:
+            start = parse_utc(start_text)
+        except ValueError:
+            raise ctx.fail(
+                node,
+                f"{where}: {word} start '{_short(start_text)}' is not a UTC time "
+                f"like {UTC_EXAMPLE}",
+            ) from None
+        end: int | None = None
+        if end_text != "infinite":
+            try:
+                end = parse_utc(end_text)
+            except ValueError:
+                raise ctx.fail(
+                    node,
+                    f"{where}: {word} end '{_short(end_text)}' is not a UTC time "
+                    f"like {UTC_EXAMPLE} or infinite",
+                ) from None
+            if end <= start:
+                raise ctx.fail(node, f"{where}: {word} ends before it starts")
+        out[word] = Lifetime(start, end)
+        raw.uses(word)
+        i += 3
+    return out
 
 
 def _parse_auth_hmac(ctx: _Ctx, node: Node) -> _RawHmac:
@@ -550,7 +620,7 @@ def _parse_auth_hmac(ctx: _Ctx, node: Node) -> _RawHmac:
         try:
             if kw == "key":
                 raw.attempted = True
-                if len(child.args) != 2:
+                if len(child.args) < 2:
                     raise ctx.fail(child, "auth_hmac key needs an id and a value")
                 id_text = child.args[0].text
                 if not (id_text.isascii() and id_text.isdigit()) or len(id_text) > 6:
@@ -566,6 +636,13 @@ def _parse_auth_hmac(ctx: _Ctx, node: Node) -> _RawHmac:
                     )
                 first_line[key_id] = child.line
                 try:
+                    lifetimes = _lifetimes(
+                        ctx, child, key_id, [t.text for t in child.args[2:]], raw
+                    )
+                except _Fail:
+                    raw.failed_ids.add(key_id)
+                    raise
+                try:
                     loaded = load_key(child.args[1].text, base_dir=base_dir)
                 except KeyValueError as exc:
                     raw.failed_ids.add(key_id)
@@ -580,6 +657,8 @@ def _parse_auth_hmac(ctx: _Ctx, node: Node) -> _RawHmac:
                         secret=loaded.secret,
                         form=loaded.form,
                         path=loaded.path,
+                        send_lifetime=lifetimes.get("send_lifetime"),
+                        accept_lifetime=lifetimes.get("accept_lifetime"),
                         file=child.file,
                         line=child.line,
                     )
@@ -611,6 +690,26 @@ def _parse_auth_hmac(ctx: _Ctx, node: Node) -> _RawHmac:
                 if value not in ("enforce", "permissive", "receive-only"):
                     raise ctx.fail(child, "mode must be 'enforce', 'permissive' or 'receive-only'")
                 raw.mode = value
+            elif kw == "revoked_keys":
+                raw.uses(kw)
+                if not child.args:
+                    raise ctx.fail(child, "revoked_keys needs at least one key id (1..255)")
+                ids = []
+                for tok in child.args:
+                    t = tok.text
+                    if not (t.isascii() and t.isdigit()) or len(t) > 6 or not 1 <= int(t) <= 255:
+                        raise ctx.fail(
+                            child, f"revoked_keys: '{_short(t)}' is not a key id (1..255)"
+                        )
+                    ids.append(int(t))
+                for kid in ids:
+                    raw.revoked.setdefault(kid, child)
+            elif kw == "on_last_key_expiry":
+                raw.uses(kw)
+                value = child.args[0].text if child.args else ""
+                if value not in ("keep", "stop") or len(child.args) > 1:
+                    raise ctx.fail(child, "on_last_key_expiry must be 'keep' or 'stop'")
+                raw.on_last_key_expiry = value
             else:
                 ctx.unknown(child, "auth_hmac", secret_block=True)
         except _Fail:
@@ -1230,6 +1329,7 @@ def _finish_hmac(
         return None
     if raw.anti_replay == "monotonic" and raw.time_window_node is not None:
         ctx.warning(raw.time_window_node, "time_window has no effect with anti_replay monotonic")
+    _check_lifecycle(ctx, raw, name, mode, ids)
     window = raw.time_window if raw.time_window is not None else default_time_window(advert_cs)
     return AuthHmacConfig(
         keys=tuple(raw.keys),
@@ -1238,9 +1338,58 @@ def _finish_hmac(
         time_window=window,
         time_window_explicit=raw.time_window is not None,
         mode=cast(Any, mode),
+        revoked_keys=tuple(sorted(raw.revoked)),
+        on_last_key_expiry=cast(Any, raw.on_last_key_expiry),
         file=node.file,
         line=node.line,
     )
+
+
+def _check_lifecycle(ctx: _Ctx, raw: _RawHmac, name: str, mode: str, ids: set[int]) -> None:
+    """Diagnostics for pyvrrp's key lifecycle keywords (none without them)."""
+    if not raw.extensions:
+        return
+    ctx.d.info(
+        raw.node.file,
+        raw.node.line,
+        f"vrrp_instance {name}: auth_hmac uses pyvrrp key lifecycle keywords "
+        f"({', '.join(raw.extensions)}) that keepalived does not support",
+    )
+    for kid, where in sorted(raw.revoked.items()):
+        if kid not in ids:
+            ctx.warning(where, f"revoked_keys: key {kid} is not configured")
+    for k in raw.keys:
+        s0, s1 = (
+            (k.send_lifetime.start_ns, k.send_lifetime.end_ns)
+            if k.send_lifetime
+            else (FAR_PAST, FAR_FUTURE)
+        )
+        a0, a1 = (
+            (k.accept_lifetime.start_ns, k.accept_lifetime.end_ns)
+            if k.accept_lifetime
+            else (FAR_PAST, FAR_FUTURE)
+        )
+        if s0 < a0 or s1 > a1:
+            ctx.warning(
+                _at(k),
+                f"auth_hmac key {k.id}: send_lifetime is not inside accept_lifetime; "
+                "peers with this configuration reject what it signs outside it",
+            )
+    if mode == "receive-only":
+        return
+    usable = ids - set(raw.revoked)
+    if not usable:
+        ctx.warning(
+            raw.node,
+            f"vrrp_instance {name}: every auth_hmac key is revoked; this instance sends no advert",
+        )
+    elif raw.active_key in raw.revoked:
+        ctx.d.info(
+            raw.active_node.file if raw.active_node else raw.node.file,
+            raw.active_node.line if raw.active_node else raw.node.line,
+            f"active_key {raw.active_key} is revoked; "
+            "signing with the valid key with the latest send start",
+        )
 
 
 def _at(obj: Any) -> Node:

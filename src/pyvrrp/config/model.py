@@ -16,11 +16,12 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from pyvrrp.auth.keys import Secret
+from pyvrrp.auth.lifecycle import Lifetime
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPInterface = ipaddress.IPv4Interface | ipaddress.IPv6Interface
 
-Level = Literal["error", "warning"]
+Level = Literal["error", "warning", "info"]
 
 REDACTED = "<redacted>"
 
@@ -122,24 +123,23 @@ class LegacyAuth:
 
 @dataclass(frozen=True)
 class HmacKey:
-    """One ``key <id> <value>`` of an ``auth_hmac`` block.
-
-    ``send_lifetime`` / ``accept_lifetime`` are reserved for key lifetimes (a
-    later issue); they are ``None`` for now.
-    """
+    """One ``key <id> <value> [send_lifetime S E] [accept_lifetime S E]`` line
+    of an ``auth_hmac`` block. A lifetime of ``None`` means always valid (the
+    keepalived behaviour)."""
 
     id: int
     secret: Secret
     form: str  # "hex", "ascii" or "file"
     path: str | None = None
-    send_lifetime: Any = None
-    accept_lifetime: Any = None
+    send_lifetime: Lifetime | None = None
+    accept_lifetime: Lifetime | None = None
     file: str = ""
     line: int = 0
 
 
 AntiReplay = Literal["time", "monotonic"]
 HmacMode = Literal["enforce", "permissive", "receive-only"]
+LastKeyPolicy = Literal["keep", "stop"]
 
 
 @dataclass(frozen=True)
@@ -152,6 +152,8 @@ class AuthHmacConfig:
     time_window: int = 5
     time_window_explicit: bool = False
     mode: HmacMode = "enforce"
+    revoked_keys: tuple[int, ...] = ()  # pyvrrp: refused at once, material kept
+    on_last_key_expiry: LastKeyPolicy = "keep"  # pyvrrp: RFC 2328 D.3 / RFC 7166
     file: str = ""
     line: int = 0
 
@@ -321,6 +323,10 @@ class LoadResult:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def infos(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.level == "info"]
 
     @property
     def errors(self) -> list[Diagnostic]:

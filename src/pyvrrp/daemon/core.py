@@ -105,7 +105,7 @@ class Daemon:
 
         result = load(self.config_path, env=self.env, mtus=mtus)
         for d in result.diagnostics:
-            (log.error if d.level == "error" else log.warning)("%s", d.format())
+            {"error": log.error, "warning": log.warning}.get(d.level, log.info)("%s", d.format())
         if not result.ok:
             return None
         return result.config
@@ -811,11 +811,12 @@ class Daemon:
 
     def status(self) -> dict[str, Any]:
         now = self.clock.monotonic()
+        wall_ns = self.clock.wall_ns()
         return {
             "pid": os.getpid(),
             "config": str(Path(self.config_path)),
             "uptime": round(now - self.started_at, 3),
             "reloads": self.reloads,
             "reload_failures": self.reload_failures,
-            "instances": [i.status(now) for i in self.instances.values()],
+            "instances": [i.status(now, wall_ns) for i in self.instances.values()],
         }

@@ -14,8 +14,11 @@ from ipaddress import IPv4Address, IPv6Address
 from typing import Any
 
 from pyvrrp.auth.hmac_auth import HmacAuth, HmacSettings
+from pyvrrp.auth.lifecycle import ALARM_ALL_KEYS_REVOKED, key_states
 from pyvrrp.auth.outcome import AntiReplay, Mode, Outcome
+from pyvrrp.auth.rollout import NS, SenderView, readiness, rollout_window_s
 from pyvrrp.config.model import InstanceConfig
+from pyvrrp.daemon.ratelimit import RateLimitedLog
 from pyvrrp.protocol import (
     Action,
     Dropped,
@@ -48,6 +51,8 @@ OUTCOME_HINTS = {
     Outcome.UNKNOWN_PEER: "signed advert from a source that is not a configured unicast_peer",
     Outcome.BAD_HMAC: "invalid HMAC: key mismatch or forged advert",
     Outcome.REPLAY: "replayed advert: sequence not after the sender's last",
+    Outcome.KEY_EXPIRED: "advert signed with a key outside its accept_lifetime",
+    Outcome.REVOKED_KEY: "advert signed with a revoked key",
 }
 
 
@@ -61,6 +66,10 @@ def hmac_settings(cfg: InstanceConfig) -> HmacSettings | None:
         anti_replay=AntiReplay(h.anti_replay),
         time_window=h.time_window,
         mode=Mode(h.mode),
+        send_lifetimes={k.id: k.send_lifetime for k in h.keys if k.send_lifetime is not None},
+        accept_lifetimes={k.id: k.accept_lifetime for k in h.keys if k.accept_lifetime is not None},
+        revoked=frozenset(h.revoked_keys),
+        on_last_key_expiry=h.on_last_key_expiry,
     )
 
 
@@ -84,6 +93,7 @@ class InstanceStats:
     adverts_sent: int = 0
     adverts_received: int = 0
     transitions: int = 0
+    adverts_suppressed: int = 0  # not sent: no key may sign (never sent unsigned)
 
 
 class Instance:
@@ -111,6 +121,8 @@ class Instance:
         )
         self.style = self._style()
         self._pass = self._v2_auth_data()
+        self._key_seen: tuple[int | None, str | None] | None = None
+        self._alarm_log = RateLimitedLog(log, interval=cfg.advert_int)
 
     # -- configuration --------------------------------------------------------
 
@@ -133,6 +145,7 @@ class Instance:
         self.destinations = tuple(cfg.unicast_peers) if cfg.unicast else (cfg.mcast_group,)
         self.style = self._style()
         self._pass = self._v2_auth_data()
+        self._alarm_log.interval = cfg.advert_int
         settings = hmac_settings(cfg)
         if settings is None:
             self.auth = None
@@ -168,6 +181,10 @@ class Instance:
         pdu = encode_pdu(advert)
         pdu_len = len(pdu)
         if self.auth is not None and self.auth.signs:
+            if self.watch_keys(wall_ns) is None:
+                # No key may sign: send nothing at all, never an unsigned advert.
+                self.stats.adverts_suppressed += 1
+                return []
             pdu += self.auth.sign(bytes(pdu), self.primary, wall_ns)
         out = []
         for dst in self.destinations:
@@ -187,6 +204,45 @@ class Instance:
             out.append((dst, bytes(buf)))
         self.stats.adverts_sent += 1
         return out
+
+    def watch_keys(self, wall_ns: int) -> int | None:
+        """The key to sign with now; logs a change of key (info) and the
+        last-key-expiry alarm (error, at most once per advert interval)."""
+        auth = self.auth
+        if auth is None or not auth.signs:
+            return None
+        p = auth.key_plan(wall_ns)
+        seen = (p.send_key, p.alarm)
+        name = self.cfg.name
+        if seen != self._key_seen:
+            old = self._key_seen
+            self._key_seen = seen
+            if p.alarm is None and old is not None:
+                was = "" if old[0] is None else f" (was key {old[0]})"
+                log.info("(%s) auth_hmac: signing with key %s%s", name, p.send_key, was)
+        if p.alarm is not None:
+            if p.alarm == ALARM_ALL_KEYS_REVOKED:
+                what = "every key is revoked; not sending adverts"
+            elif p.send_key is not None:
+                what = (
+                    f"the last key has expired; still signing with key {p.send_key} "
+                    "(on_last_key_expiry keep): add a key or extend its send_lifetime"
+                )
+            else:
+                what = (
+                    "the last key has expired; not sending adverts (on_last_key_expiry stop): "
+                    "add a key or extend its send_lifetime"
+                )
+            self._alarm_log.log(
+                (name, "key_alarm"),
+                wall_ns / NS,
+                logging.ERROR,
+                "(%s) auth_hmac: %s [%s]",
+                name,
+                what,
+                p.alarm,
+            )
+        return p.send_key
 
     # -- receiving --------------------------------------------------------------
 
@@ -237,6 +293,8 @@ class Instance:
                 return self.drop("auth_pass_mismatch")
         if self.auth is not None:
             outcome = self.auth.verify(d.pdu, d.trailer, src, wall_ns)
+            if outcome is Outcome.OK and self.auth.signs:
+                self.watch_keys(wall_ns)  # a Backup alarms too (cheap: the plan is cached)
             if not self.auth.accepts(outcome):
                 self.drops["auth_" + outcome.value] += 1
                 return [_AuthRejected(outcome, src)]
@@ -270,14 +328,31 @@ class Instance:
         self.stats.transitions += 1
         self.state_since = now
 
-    def status(self, now: float) -> dict[str, object]:
+    def status(self, now: float, wall_ns: int | None = None) -> dict[str, object]:
+        import time
+
+        wall = time.time_ns() if wall_ns is None else wall_ns
         r = self.router
         master = r.master_address
         auth: dict[str, int] = {o.value: 0 for o in Outcome}
         peers: list[dict[str, object]] = []
+        unsigned: list[dict[str, object]] = []
+        lifecycle: dict[str, object] = {}
+        rollout: dict[str, object] | None = None
+        window_ns = int(rollout_window_s(self.cfg.advert_int) * NS)
+
+        def ago(t: int | None) -> float | None:
+            return None if t is None else round((wall - t) / NS, 3)
+
         if self.auth is not None:
-            auth = {o.value: n for o, n in self.auth.counters.items()}
-            for addr, st in self.auth.sender_states().items():
+            a = self.auth
+            auth = {o.value: n for o, n in a.counters.items()}
+            views: list[SenderView] = []
+            configured = set(self.cfg.unicast_peers) if self.cfg.unicast else set()
+            for addr, st in a.sender_states().items():
+                seen = dict(st.last_seen)
+                missing = seen.get("missing")
+                signs = st.last_ok_ns is not None and (missing is None or st.last_ok_ns > missing)
                 peers.append(
                     {
                         "address": str(addr),
@@ -285,8 +360,39 @@ class Instance:
                         "last_key_id": st.last_key_id,
                         "accepted": st.accepted,
                         "outcomes": dict(st.outcomes),
+                        "signs": signs,
+                        "last_ok_ago": ago(st.last_ok_ns),
+                        "last_seen_ago": {o: ago(t) for o, t in seen.items()},
                     }
                 )
+                views.append(SenderView(str(addr), st.last_ok_ns, seen, addr in configured))
+            for addr, (t, n) in a.unsigned_states().items():
+                unsigned.append({"address": str(addr), "last_seen_ago": ago(t), "count": n})
+                views.append(SenderView(str(addr), None, {"missing": t}))
+            p = a.key_plan(wall)
+            st_ = a.settings
+            lifecycle = {
+                "send_key": p.send_key,
+                "auth_alarm": p.alarm,
+                "on_last_key_expiry": st_.on_last_key_expiry,
+                "keys": key_states(
+                    st_.keys,
+                    now_ns=wall,
+                    send=st_.send_lifetimes,
+                    accept=st_.accept_lifetimes,
+                    revoked=st_.revoked,
+                ),
+            }
+            rollout = readiness(
+                a.mode.value,
+                views,
+                now_ns=wall,
+                window_ns=window_ns,
+                instance_last={o.value: t for o, t in zip(Outcome, a.last_outcome_ns, strict=True)},
+                alarm=p.alarm,
+                is_master=r.state is State.MASTER,
+            ).to_dict()
+            rollout["window"] = window_ns / NS
         return {
             "name": self.cfg.name,
             "interface": self.cfg.interface,
@@ -308,6 +414,13 @@ class Instance:
                 self.auth.settings.active_key if self.auth is not None and self.auth.signs else None
             ),
             "peers": peers,
+            "unsigned_senders": unsigned,
+            "send_key": lifecycle.get("send_key"),
+            "auth_alarm": lifecycle.get("auth_alarm"),
+            "on_last_key_expiry": lifecycle.get("on_last_key_expiry"),
+            "keys": lifecycle.get("keys", []),
+            "adverts_suppressed": self.stats.adverts_suppressed,
+            "rollout": rollout,
             "drops": dict(self.drops),
             "unicast": self.cfg.unicast,
             "virtual_addresses": [str(v.address) for v in self.cfg.virtual_addresses],

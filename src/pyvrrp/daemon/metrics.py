@@ -28,6 +28,14 @@ class StatusCollector:
             "pyvrrp_auth_outcomes", "auth_hmac outcomes", labels=[*labels, "outcome"]
         )
         drops = CounterMetricFamily("pyvrrp_drops", "dropped packets", labels=[*labels, "reason"])
+        alarm = GaugeMetricFamily(
+            "pyvrrp_auth_alarm",
+            "1 while the auth_hmac key chain is in alarm (last key expired, all keys revoked)",
+            labels=[*labels, "alarm"],
+        )
+        suppressed = CounterMetricFamily(
+            "pyvrrp_adverts_suppressed", "adverts not sent: no key may sign", labels=labels
+        )
         for i in st["instances"]:
             lv = [i["name"], str(i["interface"]), str(i["vrid"]), str(i["family"])]
             for s in STATES:
@@ -40,7 +48,10 @@ class StatusCollector:
                 auth.add_metric([*lv, outcome], n)
             for reason, n in i["drops"].items():
                 drops.add_metric([*lv, reason], n)
-        yield from (state, prio, sent, recv, trans, auth, drops)
+            for word in ("last_key_expired", "all_keys_revoked"):
+                alarm.add_metric([*lv, word], 1.0 if i.get("auth_alarm") == word else 0.0)
+            suppressed.add_metric(lv, i.get("adverts_suppressed", 0))
+        yield from (state, prio, sent, recv, trans, auth, drops, alarm, suppressed)
 
 
 def start_metrics(daemon: Any, addr: str) -> None:

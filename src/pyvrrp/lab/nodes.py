@@ -30,12 +30,25 @@ class HmacBlock:
     mode: str | None = None
     anti_replay: str | None = None
     time_window: int | None = None
+    # pyvrrp key lifecycle: words after a key's value, e.g.
+    # {2: "send_lifetime 2026-12-01T00:00:00Z infinite"}
+    lifetimes: dict[int, str] | None = None
+    revoked_keys: tuple[int, ...] = ()
+    on_last_key_expiry: str | None = None
 
     def render(self) -> str:
         lines = ["    auth_hmac {"]
-        lines += [f"        key {k} {v}" for k, v in sorted(self.keys.items())]
+        life = self.lifetimes or {}
+        lines += [
+            f"        key {k} {v}" + (f" {life[k]}" if k in life else "")
+            for k, v in sorted(self.keys.items())
+        ]
         if self.active_key is not None:
             lines.append(f"        active_key {self.active_key}")
+        if self.revoked_keys:
+            lines.append(f"        revoked_keys {' '.join(map(str, self.revoked_keys))}")
+        if self.on_last_key_expiry:
+            lines.append(f"        on_last_key_expiry {self.on_last_key_expiry}")
         if self.mode:
             lines.append(f"        mode {self.mode}")
         if self.anti_replay:
