@@ -65,7 +65,7 @@ class HmacSettings:
             raise ValueError(f"time_window {self.time_window} out of range 1..300")
 
 
-@dataclass
+@dataclass(slots=True)
 class SenderState:
     """What this instance knows of one sender (a unicast peer or a multicast source)."""
 
@@ -139,7 +139,9 @@ class HmacAuth:
         self._counts = [0] * len(_OUTCOME_LIST)
         self.last_outcome_ns: list[int | None] = [None] * len(_OUTCOME_LIST)
         self.unsigned_sources: OrderedDict[bytes, list[int]] = OrderedDict()  # [last ns, count]
-        self.skew_warning = False  # set by verify() when an accepted skew passes window/2
+        # Accepted adverts whose skew passed half the window (the caller compares
+        # before and after verify(): cheaper than a flag reset on every call).
+        self.skew_warnings = 0
         self.send_sequence = SendSequence()
         self._lru_size = lru_size
         self._pseudo: dict[bytes, bytes] = {}
@@ -277,7 +279,6 @@ class HmacAuth:
         flood: it is written flat, with integer counters and bytes keys.
         """
         counts = self._counts
-        self.skew_warning = False
         src = source if source.__class__ is bytes else source.packed  # type: ignore[union-attr]
         if trailer is None:
             counts[_I_MISSING] += 1
@@ -300,8 +301,10 @@ class HmacAuth:
         # 2. Stale (time mode): before the digest, so old captures cost nothing.
         window = self.window
         delta = 0
-        if self.time_mode:
-            delta = (now_ns // _NS - (seq >> 32)) & 0xFFFFFFFF
+        time_mode = self.time_mode
+        if time_mode:
+            now_sec = now_ns // _NS
+            delta = (now_sec - (seq >> 32)) & 0xFFFFFFFF
             if delta & 0x80000000:
                 delta -= 0x1_0000_0000
             if delta > window or delta < -window:
@@ -347,7 +350,7 @@ class HmacAuth:
             senders.move_to_end(src)
         hw = state.high_water
         if hw is not None:
-            if self.time_mode and abs(sec_delta(now_ns // _NS, hw >> 32)) > window:
+            if time_mode and not -window <= sec_delta(now_sec, hw >> 32) <= window:
                 pass  # a mark outside the window is forgotten (the sender's clock was fixed)
             elif hw == seq or (seq - hw) % SEQ_MOD >= SEQ_HALF:
                 counts[_I_REPLAY] += 1
@@ -360,10 +363,10 @@ class HmacAuth:
         state.accepted += 1
         state.last_ok_ns = now_ns
         counts[_I_OK] += 1
-        if self.time_mode:
+        if time_mode:
             state.last_delta = delta
             if 2 * abs(delta) > window:
-                self.skew_warning = True
+                self.skew_warnings += 1
         return Outcome.OK
 
     def _admit_multicast_sender(self, source: bytes) -> SenderState:

@@ -292,13 +292,14 @@ class Instance:
             if self._pass is not None and a.auth_data != self._pass:
                 return self.drop("auth_pass_mismatch")
         if self.auth is not None:
+            skews = self.auth.skew_warnings
             outcome = self.auth.verify(d.pdu, d.trailer, src, wall_ns)
             if outcome is Outcome.OK and self.auth.signs:
                 self.watch_keys(wall_ns)  # a Backup alarms too (cheap: the plan is cached)
             if not self.auth.accepts(outcome):
                 self.drops["auth_" + outcome.value] += 1
                 return [_AuthRejected(outcome, src)]
-            if self.auth.skew_warning:
+            if self.auth.skew_warnings != skews:
                 return [_AuthSkew(src), *self._to_router(a, src, now)]
             if outcome is Outcome.MISSING:
                 return [_AuthRejected(outcome, src, accepted=True), *self._to_router(a, src, now)]
