@@ -142,6 +142,9 @@ class HmacAuth:
         # Accepted adverts whose skew passed half the window (the caller compares
         # before and after verify(): cheaper than a flag reset on every call).
         self.skew_warnings = 0
+        self._now_ns = -1
+        self._now_sec = 0
+        self._seq_lo = self._seq_hi = 0
         self.send_sequence = SendSequence()
         self._lru_size = lru_size
         self._pseudo: dict[bytes, bytes] = {}
@@ -158,6 +161,7 @@ class HmacAuth:
         self.mode = settings.mode
         self.time_mode = settings.anti_replay is AntiReplay.TIME
         self.window = settings.time_window
+        self._now_ns = -1  # recompute the window bounds
         # Every configured key stays prepared, revoked or not (revocation
         # deletes nothing); ``_accept`` holds the ones accepted right now.
         self._keys = {kid: PreparedKey(kid, s) for kid, s in settings.keys.items()}
@@ -299,19 +303,20 @@ class HmacAuth:
             self.last_outcome_ns[_I_MALFORMED] = now_ns
             return Outcome.MALFORMED
         # 2. Stale (time mode): before the digest, so old captures cost nothing.
+        # The window is kept as sequence bounds for the current second, so the
+        # common case is one comparison of two integers.
         window = self.window
-        delta = 0
         time_mode = self.time_mode
         if time_mode:
-            now_sec = now_ns // _NS
-            delta = (now_sec - (seq >> 32)) & 0xFFFFFFFF
-            if delta & 0x80000000:
-                delta -= 0x1_0000_0000
-            if delta > window or delta < -window:
-                counts[_I_STALE] += 1
-                self.last_outcome_ns[_I_STALE] = now_ns
-                self._note(src, "stale", now_ns, delta)
-                return Outcome.STALE
+            if now_ns != self._now_ns:
+                self._set_now(now_ns)
+            if not self._seq_lo <= seq < self._seq_hi:
+                delta = sec_delta(self._now_sec, seq >> 32)
+                if delta > window or delta < -window:
+                    counts[_I_STALE] += 1
+                    self.last_outcome_ns[_I_STALE] = now_ns
+                    self._note(src, "stale", now_ns, delta)
+                    return Outcome.STALE
         # 3. Key id not accepted now: unknown, revoked, or outside its accept
         # lifetime. One comparison when the key plan still holds.
         if not self._plan_lo <= now_ns < self._plan_hi:
@@ -350,7 +355,7 @@ class HmacAuth:
             senders.move_to_end(src)
         hw = state.high_water
         if hw is not None:
-            if time_mode and not -window <= sec_delta(now_sec, hw >> 32) <= window:
+            if time_mode and not self._seq_lo <= hw < self._seq_hi and self._outside(hw):
                 pass  # a mark outside the window is forgotten (the sender's clock was fixed)
             elif hw == seq or (seq - hw) % SEQ_MOD >= SEQ_HALF:
                 counts[_I_REPLAY] += 1
@@ -364,10 +369,28 @@ class HmacAuth:
         state.last_ok_ns = now_ns
         counts[_I_OK] += 1
         if time_mode:
+            delta = self._now_sec - (seq >> 32)
+            if not -0x8000_0000 <= delta < 0x8000_0000:
+                delta = sec_delta(self._now_sec, seq >> 32)  # the 32-bit second wrapped
             state.last_delta = delta
             if 2 * abs(delta) > window:
                 self.skew_warnings += 1
         return Outcome.OK
+
+    def _set_now(self, now_ns: int) -> None:
+        """Cache the current second and the sequence bounds of the freshness
+        window around it (the daemon passes one clock reading per batch)."""
+        now_sec = now_ns // _NS
+        self._now_ns = now_ns
+        self._now_sec = now_sec
+        lo, hi = (now_sec - self.window) << 32, (now_sec + self.window + 1) << 32
+        if lo < 0 or hi > SEQ_MOD:
+            lo = hi = 0  # the 32-bit second wraps inside the window: compare the slow way
+        self._seq_lo, self._seq_hi = lo, hi
+
+    def _outside(self, seq: int) -> bool:
+        d = sec_delta(self._now_sec, seq >> 32)
+        return d > self.window or d < -self.window
 
     def _admit_multicast_sender(self, source: bytes) -> SenderState:
         state = SenderState()
