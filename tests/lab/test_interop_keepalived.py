@@ -45,6 +45,8 @@ pytestmark = [pytest.mark.lab, pytest.mark.keepalived]
 
 CAPTURES = Path("/work/shared/vectors/captures")
 PASSWORD = "secret12"
+# keepalived also checks that a unicast advert comes from a configured peer.
+KA_GLOBALS = ("vrrp_check_unicast_src",)
 HIGH, LOW = 250, 50  # far apart: Master_Down_Intervals differ by 0.78 advert_int
 
 
@@ -107,11 +109,15 @@ def two_nodes(lab: Lab, switch: str, bridge: str, prefix: str) -> tuple[Node, No
     return nodes[0], nodes[1]
 
 
-def config_for(combo: Combo, me: Node, peer: Node, priority: int, vip: str) -> str:
+def config_for(
+    combo: Combo, me: Node, peer: Node, priority: int, vip: str, *, keepalived: bool = False
+) -> str:
     src = peers = None
     if combo.unicast:
         mine, theirs = (me.ipv4, peer.ipv4) if combo.family == 4 else (me.ipv6, peer.ipv6)
         src, peers = str(mine.ip), [str(theirs.ip)]
+        if keepalived:
+            peers = [f"{theirs.ip} min_ttl 255"]  # one hop: pyvrrp's unicast TTL must be 255
     return instance_config(
         priority=priority,
         advert_int=combo.advert_int,
@@ -179,6 +185,7 @@ class Pair:
 
 def check_no_rejections(pairs: list[Pair]) -> None:
     for p in pairs:
+        assert "Unknown keyword" not in p.ka.log(), p.ka.log()
         bad = p.ka.rejections()
         assert not bad, f"{p.name}: keepalived rejected pyvrrp's adverts:\n" + "\n".join(bad)
         if p.py.running:
@@ -200,7 +207,7 @@ def test_election_takeover_and_clean_logs(lab: Lab, need_keepalived: None, combo
                 KeepalivedNode(lab, ka_node, tag=f"ka-{name}"),
                 vip,
                 config_for(combo, py_node, ka_node, py_prio, vip),
-                config_for(combo, ka_node, py_node, ka_prio, vip),
+                config_for(combo, ka_node, py_node, ka_prio, vip, keepalived=True),
             )
         )
     hi, lo = pairs
@@ -212,11 +219,11 @@ def test_election_takeover_and_clean_logs(lab: Lab, need_keepalived: None, combo
     # The higher-priority side starts first (by a few tens of ms for pyvrrp in
     # `hi`; keepalived in `lo` may be Master before slow-starting pyvrrp is up),
     # so the race cannot be lost to start-up lag, only to a wrong priority.
-    lo.ka.start(lo.ka_conf)
+    lo.ka.start(lo.ka_conf, global_defs=KA_GLOBALS)
     hi.py.start(hi.py_conf, wait=False)
     lo.py.start(lo.py_conf, wait=False)
     hi.py.wait_ready()
-    hi.ka.start(hi.ka_conf)
+    hi.ka.start(hi.ka_conf, global_defs=KA_GLOBALS)
     lo.py.wait_ready()
     slack = 3.0
     wait_all(
@@ -256,7 +263,7 @@ def test_election_takeover_and_clean_logs(lab: Lab, need_keepalived: None, combo
 
     # The old Master comes back with its higher priority and takes over again.
     hi.py.start(hi.py_conf, wait=False)
-    lo.ka.start(lo.ka_conf)
+    lo.ka.start(lo.ka_conf, global_defs=KA_GLOBALS)
     hi.py.wait_ready()
     wait_all(
         {"hi: pyvrrp took back": hi.py_master, "lo: keepalived took back": lo.ka_master},
@@ -273,8 +280,10 @@ def test_election_takeover_and_clean_logs(lab: Lab, need_keepalived: None, combo
 
 def test_keepalived_log_check_catches_broken_adverts(lab: Lab, need_keepalived: None) -> None:
     """The log check is not vacuous: adverts keepalived must reject (bad
-    checksum, wrong version, wrong length, TTL not 255, wrong PASS) make it log
-    lines that :meth:`KeepalivedNode.rejections` finds."""
+    checksum, wrong version, wrong length (a 28-byte trailer: 2.2.7 has no
+    auth_hmac), TTL not 255 on multicast and on unicast with ``min_ttl 255``, a
+    wrong PASS, a unicast source that is no peer) make it log lines that
+    :meth:`KeepalivedNode.rejections` finds."""
     seg_sw = lab.add_ns("sw")
     sender, peer = two_nodes(lab, seg_sw, "br0", "n")
     ka3 = KeepalivedNode(lab, peer, tag="ka")
@@ -288,8 +297,18 @@ def test_keepalived_log_check_catches_broken_adverts(lab: Lab, need_keepalived: 
             vips=("10.0.1.101/24",),
             pass_auth="right",
         )
+        + instance_config(
+            name="VI_3",
+            vrid=53,
+            priority=100,
+            version=3,
+            vips=("10.0.1.102/24",),
+            unicast_src=str(peer.ipv4.ip),
+            peers=[f"{sender.ipv4.ip} min_ttl 255"],
+        ),
+        global_defs=KA_GLOBALS,
     )
-    src, dst = sender.ipv4.ip, IPv4Address("224.0.0.18")
+    src, dst, ucast = sender.ipv4.ip, IPv4Address("224.0.0.18"), peer.ipv4.ip
     v3 = Advert(
         version=3,
         family=4,
@@ -320,21 +339,44 @@ def test_keepalived_log_check_catches_broken_adverts(lab: Lab, need_keepalived: 
         ),
         style=ChecksumStyle.MESSAGE,
     )
+    uni = Advert(
+        version=3,
+        family=4,
+        vrid=53,
+        priority=10,
+        interval_cs=100,
+        addresses=(IPv4Address("10.0.1.102"),),
+    )
+    stranger = IPv4Address("10.0.1.9")
     expected = {
-        "checksum": (bad_csum, 255, r"Invalid VRRPv3 checksum"),
-        "version": (v2_in_v3, 255, r"wrong version"),
-        "length": (signed, 255, r"vrrp packet too long"),
-        "ttl": (good, 64, r"invalid TTL/HL"),
-        "password": (wrong_pass, 255, r"invalid passwd"),
+        "checksum": (bad_csum, src, dst, 255, r"Invalid VRRPv3 checksum"),
+        "version": (v2_in_v3, src, dst, 255, r"wrong version"),
+        "length": (signed, src, dst, 255, r"vrrp packet too long"),
+        "ttl": (good, src, dst, 64, r"invalid TTL/HL"),
+        "password": (wrong_pass, src, dst, 255, r"invalid passwd"),
+        "unicast ttl": (
+            encode(uni, style=ChecksumStyle.V3_PSEUDO, src=src, dst=ucast),
+            src,
+            ucast,
+            64,
+            r"TTL/HL 64 not in range",
+        ),
+        "unicast source": (
+            encode(uni, style=ChecksumStyle.V3_PSEUDO, src=stranger, dst=ucast),
+            stranger,
+            ucast,
+            255,
+            r"not a unicast peer",
+        ),
     }
-    for payload, ttl, _ in expected.values():
-        lab.call(sender.ns, inject, payload, src, dst, ttl, ifname="eth0")
+    for payload, s_addr, d_addr, ttl, _ in expected.values():
+        lab.call(sender.ns, inject, payload, s_addr, d_addr, ttl, ifname="eth0")
     missing: dict[str, str] = {}
 
     def all_seen() -> bool:
         lines = "\n".join(ka3.rejections())
         missing.clear()
-        missing.update({k: v[2] for k, v in expected.items() if not re.search(v[2], lines)})
+        missing.update({k: v[4] for k, v in expected.items() if not re.search(v[4], lines)})
         return not missing
 
     try:

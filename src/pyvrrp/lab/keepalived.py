@@ -21,6 +21,7 @@ import shutil
 import signal
 import subprocess
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -89,11 +90,18 @@ class KeepalivedNode:
 
     # -- process ----------------------------------------------------------------
 
-    def start(self, config: str | None = None, *, detail: bool = True) -> KeepalivedNode:
+    def start(
+        self,
+        config: str | None = None,
+        *,
+        global_defs: Iterable[str] = (),
+        detail: bool = True,
+    ) -> KeepalivedNode:
         """Start keepalived with ``config`` (keepalived.conf text).
 
-        A ``global_defs`` block naming the node is prepended unless the text has
-        one. ``detail`` adds ``--log-detail`` (a line per received advert).
+        A ``global_defs`` block naming the node, plus the ``global_defs`` lines
+        given, is prepended unless the text has one. ``detail`` adds
+        ``--log-detail``.
         """
         reason = keepalived_available()
         if reason:
@@ -104,7 +112,9 @@ class KeepalivedNode:
             raise RuntimeError(f"{self.tag} already running")
         if config is not None:
             if "global_defs" not in config:
-                config = f"global_defs {{\n    router_id {self.tag}\n}}\n" + config
+                lines = [f"router_id {self.tag}", *global_defs]
+                head = "global_defs {\n" + "".join(f"    {g}\n" for g in lines) + "}\n"
+                config = head + config
             self.conf.write_text(config)
         for f in (self.pidfile, self.vrrp_pidfile):
             with contextlib.suppress(FileNotFoundError):
