@@ -43,7 +43,8 @@ from pyvrrp.wire.vrrp import ChecksumStyle, checksum_of
 
 pytestmark = [pytest.mark.lab, pytest.mark.keepalived]
 
-CAPTURES = Path("/work/shared/vectors/captures")
+# keepalived 2.4.3 adverts (../shared beside the repository, as tests/conftest.py).
+CAPTURES = Path(__file__).resolve().parents[2].parent / "shared/vectors/captures"
 PASSWORD = "secret12"
 # keepalived also checks that a unicast advert comes from a configured peer.
 KA_GLOBALS = ("vrrp_check_unicast_src",)
@@ -482,6 +483,8 @@ def pyvrrp_captures(
     VRID 51, key 1 = 00..1f as in the captures) and ``s2`` (v2 VRID 51)."""
     if reason := tshark_available():
         pytest.skip(reason)
+    if not CAPTURES.is_dir():
+        pytest.fail(f"{CAPTURES} is missing: the tests need ../shared beside the repository")
     keep = tmp_path_factory.mktemp("pyvrrp-adverts")
     with Lab() as lab:
         pcaps = capture_adverts(lab)
