@@ -47,6 +47,9 @@ class Inst:
 
 
 VI_1 = Inst("VI_1", 51, (200, 100), "10.0.51.100/32")
+#: With VI_2, p2 is Master too (active/active): both peers send adverts.
+VI_2 = Inst("VI_2", 52, (100, 250), "10.0.52.100/32")
+ACTIVE_ACTIVE = (VI_1, VI_2)
 
 
 @dataclass

@@ -29,6 +29,7 @@ from ipaddress import IPv4Address
 
 import pytest
 from routed_lab import (
+    ACTIVE_ACTIVE,
     ADV,
     K1,
     VI_1,
@@ -48,10 +49,8 @@ from pyvrrp.wire import ChecksumStyle, build_ipv4_header
 
 pytestmark = pytest.mark.lab
 
-#: VI_2 has p2 as Master (active/active): its genuine adverts are the material
-#: for the VRID splice, and it must not move either.
-VI_2 = Inst("VI_2", 52, (100, 250), "10.0.52.100/32")
-ACTIVE_ACTIVE = (VI_1, VI_2)
+# ACTIVE_ACTIVE: VI_1 has p1 as Master, VI_2 has p2 (its genuine adverts are the
+# material for the VRID splice, and it must not move either).
 MODES = ["plain", "enforce"]
 #: After an attack: a believed forgery shows at once (a Master steps down on a
 #: higher priority) or within Skew_Time (a Backup told priority 0); a flood that
