@@ -93,6 +93,7 @@ def test_three_sweep_rollout_drops_nothing(lab) -> None:
         if mode == "receive-only":
             # Nobody signs yet: every advert arrives without a trailer, accepted.
             assert received(snap, "ok") == 0 and received(snap, "missing") > 0
+            assert "(accepted, mode receive-only) [missing]" in pair.nodes[P2].log()
         time.sleep(SETTLE)
         sweep_end = check_clean(pair, base, snap, allow_missing=True)
         if mode != "receive-only":
