@@ -140,6 +140,17 @@ def test_make_before_break_key_rotation(lab) -> None:
                 assert st["peers"][0]["last_key_id"] == 2
 
 
+def test_rotation_break_before_make_is_caught(lab) -> None:
+    """The control: moving p1 to a key p2 does not have yet gets its adverts
+    rejected as unknown_key and p2 takes over: what make-before-break avoids."""
+    pair = start_pair(lab, HmacBlock({1: K1}, 1), (VI_1,))
+    before = pair.transitions()
+    pair.reload(P1, HmacBlock({2: K2}, 2))
+    wait_for(lambda: pair.nodes[P2].instance()["auth"]["unknown_key"] >= 2, 3)
+    wait_for(lambda: pair.nodes[P2].state() == "MASTER", mdi(100) + 2)
+    assert pair.nodes[P2].instance()["transitions"] > before[(P2, "VI_1")]
+
+
 def test_clock_step_in_time_mode_is_stale_then_recovers(lab) -> None:
     """p1, VI_1's Master, has its clock stepped an hour ahead.
 
