@@ -556,6 +556,9 @@ class Daemon:
     def _log_auth(self, inst: Instance, act: AuthRejected, now: float) -> None:
         level = logging.INFO if act.accepted else logging.WARNING
         hint = OUTCOME_HINTS.get(act.outcome, act.outcome.value)
+        # Accepted without a trailer: say which mode let it through (permissive
+        # or receive-only), so an operator can follow the rollout sweeps.
+        mode = inst.auth.mode.value if inst.auth is not None else "none"
         self.ratelog.log(
             (inst.cfg.name, act.outcome),
             now,
@@ -564,7 +567,7 @@ class Daemon:
             inst.cfg.name,
             hint,
             act.source,
-            " (accepted, mode permissive)" if act.accepted else ", dropped",
+            f" (accepted, mode {mode})" if act.accepted else ", dropped",
             act.outcome.value,
         )
 
