@@ -10,11 +10,13 @@ announce, notify) is performed here; nothing here decides protocol.
 from __future__ import annotations
 
 import asyncio
+import functools
 import heapq
 import itertools
 import logging
 import os
 import signal
+import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from ipaddress import IPv4Address, IPv6Address, ip_address
@@ -41,6 +43,8 @@ from pyvrrp.protocol import (
 from pyvrrp.protocol.tracking import ScriptSpec, TrackedInterface, TrackedScript
 
 log = logging.getLogger("pyvrrp")
+#: How early the loop wakes for a timer, to sleep the rest precisely.
+_WAKE_EARLY = 0.0015
 IPAddr = IPv4Address | IPv6Address
 
 
@@ -244,7 +248,10 @@ class Daemon:
                 self._timer.cancel()
                 self._timer = None
             return
-        when = heap[0][0]
+        # epoll rounds its timeout up to the next millisecond and Python adds
+        # its own delay: wake a little early and sleep the rest precisely in
+        # _on_timer, so a timer fires within tens of microseconds.
+        when = heap[0][0] - _WAKE_EARLY
         if self._timer is not None:
             if self._timer.when() == when:
                 return
@@ -253,6 +260,13 @@ class Daemon:
 
     def _on_timer(self) -> None:
         self._timer = None
+        heap = self._heap
+        while heap and self._scheduled.get(heap[0][2]) != heap[0][0]:
+            heapq.heappop(heap)  # superseded or removed
+        if heap:
+            wait = heap[0][0] - self.clock.monotonic()
+            if 0 < wait <= 2 * _WAKE_EARLY:
+                time.sleep(wait)
         now = self.clock.monotonic()
         while self._heap and self._heap[0][0] <= now:
             deadline, _, name = heapq.heappop(self._heap)
@@ -413,7 +427,9 @@ class Daemon:
         if self.addresses is None:
             return
         for vip in self._vips(inst):
-            self._netlink_async(self.addresses.add, vip)
+            # adopt: a configured address already there is ours while Master,
+            # so a clean shutdown releases it.
+            self._netlink_async(functools.partial(self.addresses.add, vip, adopt=True))
         for route in self._routes(inst):
             self._netlink_async(self.addresses.add_route, route)
 
@@ -569,6 +585,12 @@ class Daemon:
             self._close()
             return 1
         self._build_sync_groups()
+        for inst in self.instances.values():
+            # As keepalived: addresses left behind by a previous run that died
+            # (SIGKILL, crash) go before the election, or a restarted Backup
+            # would hold the Master's addresses. Queued first on the netlink
+            # thread, so an owner's TakeAddresses below comes after.
+            self._release(inst)
         for inst in self.instances.values():
             self._perform(inst, inst.router.start(now), now)
             self._schedule(inst)
