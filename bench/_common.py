@@ -6,6 +6,7 @@ The benches print figures and never pass or fail on time.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -88,7 +89,7 @@ def percentile(values: Sequence[float], q: float) -> float:
     if not values:
         return float("nan")
     s = sorted(values)
-    k = max(0, min(len(s) - 1, int(round(q / 100 * len(s) + 0.5)) - 1))
+    k = max(0, min(len(s) - 1, round(q / 100 * len(s) + 0.5) - 1))
     return s[k]
 
 
@@ -391,10 +392,8 @@ class KeepalivedDaemon(Daemon):
 
 
 def _signal(pid: int, sig: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.kill(pid, sig)
-    except ProcessLookupError:
-        pass
 
 
 def _wait_gone(pid: int, timeout: float = 5.0) -> None:

@@ -21,6 +21,8 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from ipaddress import IPv4Interface, IPv6Interface
+from pathlib import Path
 
 from _common import (
     Daemon,
@@ -64,8 +66,6 @@ def build(lab: Lab, ifaces: int) -> tuple[Node, Node]:
                 lab.bridge(sw, f"br{k}")
             lab.attach(ns, f"eth{k}", sw, f"br{k}")
             lab.addr(ns, f"eth{k}", f"10.0.{k + 1}.{i + 1}/24")
-        from ipaddress import IPv4Interface, IPv6Interface
-
         nodes.append(
             Node(name, ns, "eth0", IPv4Interface(f"10.0.1.{i + 1}/24"), IPv6Interface("::1/128"))
         )
@@ -157,10 +157,8 @@ def measure(
 
 
 def start_profile(d: Daemon, path: str, window: float) -> subprocess.Popen[bytes] | None:
-    spy = shutil.which("py-spy") or str(
-        __import__("pathlib").Path(sys.executable).parent / "py-spy"
-    )
-    if not __import__("os").path.exists(spy):
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    if not Path(spy).exists():
         print("# py-spy not installed: no profile", file=sys.stderr)
         return None
     pid = d.pids()[0]
@@ -214,9 +212,8 @@ def main(argv: list[str] | None = None) -> int:
             if s.impl == "keepalived" or r is None:
                 continue
             cpu = s.sched_pct / r.sched_pct if r.sched_pct > 0 else float("inf")
-            print(
-                f"{s.impl:12s} {s.count:5d} {s.role:7s} cpu x{cpu:6.2f}  rss x{s.rss_mib / r.rss_mib:6.2f}"
-            )
+            rss = s.rss_mib / r.rss_mib
+            print(f"{s.impl:12s} {s.count:5d} {s.role:7s} cpu x{cpu:6.2f}  rss x{rss:6.2f}")
     return 0
 
 

@@ -45,6 +45,8 @@ from pyvrrp.protocol.tracking import ScriptSpec, TrackedInterface, TrackedScript
 log = logging.getLogger("pyvrrp")
 #: How early the loop wakes for a timer, to sleep the rest precisely.
 _WAKE_EARLY = 0.0015
+#: The longest one timer callback keeps firing timers before packets get a turn.
+_TIMER_BATCH = 0.005
 IPAddr = IPv4Address | IPv6Address
 
 
@@ -251,31 +253,45 @@ class Daemon:
         # epoll rounds its timeout up to the next millisecond and Python adds
         # its own delay: wake a little early and sleep the rest precisely in
         # _on_timer, so a timer fires within tens of microseconds.
+        # A timer armed no later than needed stays: when it fires with nothing
+        # due, _on_timer arms again. (A Backup pushes a deadline back with
+        # every advert; re-creating the asyncio timer each time was costly.)
         when = heap[0][0] - _WAKE_EARLY
         if self._timer is not None:
-            if self._timer.when() == when:
+            if self._timer.when() <= when:
                 return
             self._timer.cancel()
         self._timer = self._loop.call_at(when, self._on_timer)
 
     def _on_timer(self) -> None:
+        """Fire every due timer. Deadlines less than 2 x _WAKE_EARLY ahead are
+        slept to and fired in the same callback (bounded to a few ms, so packets
+        are not held up), not left to another trip through the event loop:
+        instances started together have deadlines microseconds apart."""
         self._timer = None
         heap = self._heap
-        while heap and self._scheduled.get(heap[0][2]) != heap[0][0]:
-            heapq.heappop(heap)  # superseded or removed
-        if heap:
-            wait = heap[0][0] - self.clock.monotonic()
-            if 0 < wait <= 2 * _WAKE_EARLY:
+        clock = self.clock
+        started = clock.monotonic()
+        while True:
+            while heap and self._scheduled.get(heap[0][2]) != heap[0][0]:
+                heapq.heappop(heap)  # superseded or removed
+            if not heap:
+                break
+            now = clock.monotonic()
+            wait = heap[0][0] - now
+            if wait > 2 * _WAKE_EARLY or now - started > _TIMER_BATCH:
+                break
+            if wait > 0:
                 time.sleep(wait)
-        now = self.clock.monotonic()
-        while self._heap and self._heap[0][0] <= now:
-            deadline, _, name = heapq.heappop(self._heap)
-            inst = self.instances.get(name)
-            if inst is None or self._scheduled.get(name) != deadline:
-                continue
-            self._scheduled[name] = None
-            self._perform(inst, inst.router.handle_timer(now), now)
-            self._schedule(inst)
+                now = clock.monotonic()
+            while heap and heap[0][0] <= now:
+                deadline, _, name = heapq.heappop(heap)
+                inst = self.instances.get(name)
+                if inst is None or self._scheduled.get(name) != deadline:
+                    continue
+                self._scheduled[name] = None
+                self._perform(inst, inst.router.handle_timer(now), now)
+                self._schedule(inst)
         self._arm()
 
     # -- packets -----------------------------------------------------------------
