@@ -183,23 +183,30 @@ def _spoof(addr: Any, rnd: random.Random) -> Any:
     return IPv4Address(int(addr) ^ rnd.randrange(1, 1 << 8))
 
 
+#: The strategies of each hypothesis test, so bench/fuzz.py can rerun them larger.
+STRATEGIES: dict[str, dict[str, Any]] = {
+    "test_packet_path_sequences": {
+        "flavour": st.sampled_from(sorted(FLAVOURS)),
+        "master": st.booleans(),
+        "seed": st.integers(0, 2**32 - 1),
+    },
+    "test_packet_path_arbitrary_bytes": {
+        "flavour": st.sampled_from(sorted(FLAVOURS)),
+        "master": st.booleans(),
+        "payload": st.binary(max_size=120),
+        "ttl": st.sampled_from([255, 254, 64, 1]),
+    },
+}
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    flavour=st.sampled_from(sorted(FLAVOURS)),
-    master=st.booleans(),
-    seed=st.integers(0, 2**32 - 1),
-)
+@given(**STRATEGIES["test_packet_path_sequences"])
 def test_packet_path_sequences(flavour: str, master: bool, seed: int) -> None:
     run_packets(flavour, master, seed, 40)
 
 
 @settings(max_examples=200, deadline=None)
-@given(
-    flavour=st.sampled_from(sorted(FLAVOURS)),
-    master=st.booleans(),
-    payload=st.binary(max_size=120),
-    ttl=st.sampled_from([255, 254, 64, 1]),
-)
+@given(**STRATEGIES["test_packet_path_arbitrary_bytes"])
 def test_packet_path_arbitrary_bytes(flavour: str, master: bool, payload: bytes, ttl: int) -> None:
     t = make_target(flavour, master=master)
     feed(t, payload, t.src, t.dst, ttl, NOW + 0.5, T0)
@@ -293,15 +300,31 @@ def check_loads(text: str) -> None:
         assert any(d.level == "error" for d in result.diagnostics)
 
 
+def test_config_loader_repeated_bare_keyword() -> None:
+    """Found by bench/fuzz.py: ``advert_int 1`` then a bare ``advert_int``."""
+    check_loads(
+        "vrrp_instance A {\n interface eth0\n virtual_router_id 5\n priority 100\n"
+        " advert_int 1\n advert_int\n virtual_ipaddress {\n 10.0.0.1\n }\n}\n"
+    )
+
+
+STRATEGIES["test_config_loader_mutations"] = {
+    "index": st.integers(0, len(CONFIGS) - 1),
+    "seed": st.integers(0, 2**32 - 1),
+}
+STRATEGIES["test_config_loader_token_soup"] = {
+    "words": st.lists(st.sampled_from([*_WORDS, "a", "1"]), max_size=60),
+    "sep": st.sampled_from(" \n"),
+}
+
+
 @settings(max_examples=150, deadline=None)
-@given(index=st.integers(0, len(CONFIGS) - 1), seed=st.integers(0, 2**32 - 1))
+@given(**STRATEGIES["test_config_loader_mutations"])
 def test_config_loader_mutations(index: int, seed: int) -> None:
     check_loads(mutate_config(CONFIGS[index][1], random.Random(seed)))
 
 
 @settings(max_examples=100, deadline=None)
-@given(
-    words=st.lists(st.sampled_from([*_WORDS, "a", "1"]), max_size=60), sep=st.sampled_from(" \n")
-)
+@given(**STRATEGIES["test_config_loader_token_soup"])
 def test_config_loader_token_soup(words: list[str], sep: str) -> None:
     check_loads(sep.join(words))
