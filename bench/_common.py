@@ -26,7 +26,11 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 SRC = HERE.parent / "src"
-if str(SRC) not in sys.path:
+# This tree's pyvrrp, unless PYTHONPATH names another one (to measure an older
+# commit: PYTHONPATH=/tmp/pyvrrp-before/src python bench/scale.py).
+if not any(
+    Path(p, "pyvrrp").is_dir() for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p
+):
     sys.path.insert(0, str(SRC))
 
 from pyvrrp.lab.netns import Lab  # noqa: E402
