@@ -1052,7 +1052,9 @@ def _advert_cs(ctx: _Ctx, raw: _RawInstance, version: int) -> int:
     node = raw.nodes.get("advert_int")
     if value is None or node is None:
         return 100
-    text = node.args[0].text
+    # A later bare ``advert_int`` (an error already reported) leaves the node
+    # without arguments while the earlier value stands.
+    text = node.args[0].text if node.args else str(value)
     if version == 3:
         cs = value * 100
         if cs != cs.to_integral_value():

@@ -10,11 +10,13 @@ announce, notify) is performed here; nothing here decides protocol.
 from __future__ import annotations
 
 import asyncio
+import functools
 import heapq
 import itertools
 import logging
 import os
 import signal
+import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from ipaddress import IPv4Address, IPv6Address, ip_address
@@ -41,6 +43,10 @@ from pyvrrp.protocol import (
 from pyvrrp.protocol.tracking import ScriptSpec, TrackedInterface, TrackedScript
 
 log = logging.getLogger("pyvrrp")
+#: How early the loop wakes for a timer, to sleep the rest precisely.
+_WAKE_EARLY = 0.0015
+#: The longest one timer callback keeps firing timers before packets get a turn.
+_TIMER_BATCH = 0.005
 IPAddr = IPv4Address | IPv6Address
 
 
@@ -245,24 +251,48 @@ class Daemon:
                 self._timer.cancel()
                 self._timer = None
             return
-        when = heap[0][0]
+        # epoll rounds its timeout up to the next millisecond and Python adds
+        # its own delay: wake a little early and sleep the rest precisely in
+        # _on_timer, so a timer fires within tens of microseconds.
+        # A timer armed no later than needed stays: when it fires with nothing
+        # due, _on_timer arms again. (A Backup pushes a deadline back with
+        # every advert; re-creating the asyncio timer each time was costly.)
+        when = heap[0][0] - _WAKE_EARLY
         if self._timer is not None:
-            if self._timer.when() == when:
+            if self._timer.when() <= when:
                 return
             self._timer.cancel()
         self._timer = self._loop.call_at(when, self._on_timer)
 
     def _on_timer(self) -> None:
+        """Fire every due timer. Deadlines less than 2 x _WAKE_EARLY ahead are
+        slept to and fired in the same callback (bounded to a few ms, so packets
+        are not held up), not left to another trip through the event loop:
+        instances started together have deadlines microseconds apart."""
         self._timer = None
-        now = self.clock.monotonic()
-        while self._heap and self._heap[0][0] <= now:
-            deadline, _, name = heapq.heappop(self._heap)
-            inst = self.instances.get(name)
-            if inst is None or self._scheduled.get(name) != deadline:
-                continue
-            self._scheduled[name] = None
-            self._perform(inst, inst.router.handle_timer(now), now)
-            self._schedule(inst)
+        heap = self._heap
+        clock = self.clock
+        started = clock.monotonic()
+        while True:
+            while heap and self._scheduled.get(heap[0][2]) != heap[0][0]:
+                heapq.heappop(heap)  # superseded or removed
+            if not heap:
+                break
+            now = clock.monotonic()
+            wait = heap[0][0] - now
+            if wait > 2 * _WAKE_EARLY or now - started > _TIMER_BATCH:
+                break
+            if wait > 0:
+                time.sleep(wait)
+                now = clock.monotonic()
+            while heap and heap[0][0] <= now:
+                deadline, _, name = heapq.heappop(heap)
+                inst = self.instances.get(name)
+                if inst is None or self._scheduled.get(name) != deadline:
+                    continue
+                self._scheduled[name] = None
+                self._perform(inst, inst.router.handle_timer(now), now)
+                self._schedule(inst)
         self._arm()
 
     # -- packets -----------------------------------------------------------------
@@ -452,7 +482,9 @@ class Daemon:
         if self.addresses is None:
             return
         for vip in self._vips(inst):
-            self._netlink_async(self.addresses.add, vip)
+            # adopt: a configured address already there is ours while Master,
+            # so a clean shutdown releases it.
+            self._netlink_async(functools.partial(self.addresses.add, vip, adopt=True))
         for route in self._routes(inst):
             self._netlink_async(self.addresses.add_route, route)
 
@@ -648,6 +680,12 @@ class Daemon:
             self._close()
             return 1
         self._build_sync_groups()
+        for inst in self.instances.values():
+            # As keepalived: addresses left behind by a previous run that died
+            # (SIGKILL, crash) go before the election, or a restarted Backup
+            # would hold the Master's addresses. Queued first on the netlink
+            # thread, so an owner's TakeAddresses below comes after.
+            self._release(inst)
         for inst in self.instances.values():
             self._perform(inst, inst.router.start(now), now)
             self._schedule(inst)

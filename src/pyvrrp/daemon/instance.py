@@ -123,6 +123,9 @@ class Instance:
         self._pass = self._v2_auth_data()
         self._key_seen: tuple[int | None, str | None] | None = None
         self._alarm_log = RateLimitedLog(log, interval=cfg.advert_int)
+        #: Built adverts by priority; emptied by reconfigure().
+        self._pdus: dict[int, bytes] = {}
+        self._sent: dict[int, list[tuple[IPAddr, bytes]]] = {}
 
     # -- configuration --------------------------------------------------------
 
@@ -142,6 +145,8 @@ class Instance:
     def reconfigure(self, cfg: InstanceConfig, now: float) -> list[Action]:
         """A reload that keeps this instance: state, timers and replay state stay."""
         self.cfg = cfg
+        self._pdus = {}
+        self._sent = {}
         self.destinations = tuple(cfg.unicast_peers) if cfg.unicast else (cfg.mcast_group,)
         self.style = self._style()
         self._pass = self._v2_auth_data()
@@ -168,19 +173,16 @@ class Instance:
         the same trailer on every unicast copy; the IPv4 v3 checksum depends
         on the destination, the trailer does not."""
         cfg = self.cfg
-        advert = Advert(
-            version=cfg.version,
-            family=cfg.family,
-            vrid=cfg.vrid,
-            priority=priority,
-            interval_cs=cfg.advert_int_cs,
-            addresses=tuple(v.address.ip for v in cfg.virtual_addresses),
-            auth_type=AUTH_PASS if self._pass is not None else AUTH_NONE,
-            auth_data=self._pass if self._pass is not None else bytes(8),
-        )
-        pdu = encode_pdu(advert)
+        signs = self.auth is not None and self.auth.signs
+        if not signs:
+            # Without a trailer the adverts of one priority never change.
+            cached = self._sent.get(priority)
+            if cached is not None:
+                self.stats.adverts_sent += 1
+                return cached
+        pdu = bytearray(self._pdu(priority))
         pdu_len = len(pdu)
-        if self.auth is not None and self.auth.signs:
+        if self.auth is not None and signs:
             if self.watch_keys(wall_ns) is None:
                 # No key may sign: send nothing at all, never an unsigned advert.
                 self.stats.adverts_suppressed += 1
@@ -203,6 +205,8 @@ class Instance:
             )
             out.append((dst, bytes(buf)))
         self.stats.adverts_sent += 1
+        if not signs:
+            self._sent[priority] = out
         return out
 
     def watch_keys(self, wall_ns: int) -> int | None:
@@ -243,6 +247,24 @@ class Instance:
                 p.alarm,
             )
         return p.send_key
+
+    def _pdu(self, priority: int) -> bytes:
+        """The advert's PDU (checksum zero) at ``priority``, built once per priority."""
+        pdu = self._pdus.get(priority)
+        if pdu is None:
+            cfg = self.cfg
+            advert = Advert(
+                version=cfg.version,
+                family=cfg.family,
+                vrid=cfg.vrid,
+                priority=priority,
+                interval_cs=cfg.advert_int_cs,
+                addresses=tuple(v.address.ip for v in cfg.virtual_addresses),
+                auth_type=AUTH_PASS if self._pass is not None else AUTH_NONE,
+                auth_data=self._pass if self._pass is not None else bytes(8),
+            )
+            pdu = self._pdus[priority] = bytes(encode_pdu(advert))
+        return pdu
 
     # -- receiving --------------------------------------------------------------
 

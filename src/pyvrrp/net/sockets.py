@@ -57,6 +57,19 @@ class ReceivedPacket(NamedTuple):
         return self.ttl
 
 
+_TEXT: dict[IPv4Address | IPv6Address, str] = {}
+
+
+def _text(addr: IPv4Address | IPv6Address) -> str:
+    """``str(addr)``, cached (destinations are few: groups and unicast peers)."""
+    t = _TEXT.get(addr)
+    if t is None:
+        if len(_TEXT) > 1024:
+            _TEXT.clear()
+        t = _TEXT[addr] = str(addr)
+    return t
+
+
 def _ifindex(ifname: str) -> int:
     try:
         return socket.if_nametoindex(ifname)
@@ -139,10 +152,13 @@ class VrrpSocket4(_VrrpSocket):
         tos: int = TOS_NETWORK_CONTROL,
     ) -> None:
         """Send one VRRP message from ``src`` to ``dst`` with ``ttl``."""
-        s, d = IPv4Address(src), IPv4Address(dst)
+        # IPv4Address(an IPv4Address) goes through the string form: costly at
+        # a thousand adverts a second, so addresses are only converted if need be.
+        s = src if src.__class__ is IPv4Address else IPv4Address(src)
+        d = dst if dst.__class__ is IPv4Address else IPv4Address(dst)
         packet = build_ipv4_header(s, d, len(payload), ttl=ttl, tos=tos) + payload
         try:
-            self._sock.sendto(packet, (str(d), 0))
+            self._sock.sendto(packet, (_text(d), 0))
         except OSError as e:
             raise NetError(
                 f"send VRRP {s} -> {d} on {self.ifname}: {e.strerror}",
@@ -163,7 +179,8 @@ class VrrpSocket4(_VrrpSocket):
                 if level == socket.IPPROTO_IP and kind == IP_PKTINFO:
                     ifindex = _IN_PKTINFO.unpack_from(data)[0]
             try:
-                hdr, body = parse_ipv4(memoryview(self._buf)[:n])
+                # The kernel verified the IPv4 header checksum before delivery.
+                hdr, body = parse_ipv4(memoryview(self._buf)[:n], verify_checksum=False)
             except DecodeError:
                 self.dropped += 1
                 continue
@@ -213,14 +230,16 @@ class VrrpSocket6(_VrrpSocket):
     ) -> None:
         """Send one VRRP message from ``src`` (an address on this interface,
         chosen with IPV6_PKTINFO) to ``dst`` with ``hop_limit``."""
-        s, d = IPv6Address(src), IPv6Address(dst)
+        s = src if src.__class__ is IPv6Address else IPv6Address(src)
+        d = dst if dst.__class__ is IPv6Address else IPv6Address(dst)
+        assert isinstance(s, IPv6Address) and isinstance(d, IPv6Address)
         anc = [
             (SOL_IPV6, IPV6_PKTINFO, _IN6_PKTINFO.pack(s.packed, self.ifindex)),
             (SOL_IPV6, IPV6_HOPLIMIT, _INT.pack(hop_limit)),
         ]
         scope = self.ifindex if (d.is_link_local or d.is_multicast) else 0
         try:
-            self._sock.sendmsg([payload], anc, 0, (str(d), 0, 0, scope))
+            self._sock.sendmsg([payload], anc, 0, (_text(d), 0, 0, scope))
         except OSError as e:
             raise NetError(
                 f"send VRRP {s} -> {d} on {self.ifname}: {e.strerror}",

@@ -108,6 +108,7 @@ class VirtualRouter:
         self._fault_reasons: set[str] = set()
         self._timer: Timer | None = None
         self._deadline: Fraction | None = None
+        self._deadline_f: float | None = None  # float(self._deadline), kept in step
         self._preempt_after: Fraction | None = None
 
     # ------------------------------------------------------------ queries
@@ -135,7 +136,7 @@ class VirtualRouter:
 
     def next_deadline(self) -> float | None:
         """Absolute time at which :meth:`handle_timer` must be called, or None."""
-        return None if self._deadline is None else float(self._deadline)
+        return self._deadline_f
 
     def skew_time(self) -> Fraction:
         """Skew_Time in seconds for our priority and the Master_Adver_Interval."""
@@ -423,10 +424,12 @@ class VirtualRouter:
     def _arm(self, timer: Timer, now: Fraction, duration: Fraction) -> None:
         self._timer = timer
         self._deadline = now + duration
+        self._deadline_f = float(self._deadline)
 
     def _cancel(self) -> None:
         self._timer = None
         self._deadline = None
+        self._deadline_f = None
 
     def _forget_master(self) -> None:
         self.master_address = None

@@ -7,16 +7,23 @@ is not a whole number of microseconds). Deadlines become floats only at the edge
 
 from __future__ import annotations
 
+import functools
 from fractions import Fraction
 
 CENTI = Fraction(1, 100)
 
+# The functions below are pure and their results immutable: cached, as the
+# receive path of a Backup recomputes Master_Down_Interval for every advert
+# and Fraction arithmetic dominated its cost.
 
+
+@functools.lru_cache(maxsize=4096)
 def cs_to_seconds(centiseconds: int) -> Fraction:
     """Centiseconds as exact seconds."""
     return Fraction(centiseconds, 100)
 
 
+@functools.lru_cache(maxsize=4096)
 def skew_time(version: int, priority: int, master_adver_interval_cs: int) -> Fraction:
     """Skew_Time in seconds.
 
@@ -28,6 +35,7 @@ def skew_time(version: int, priority: int, master_adver_interval_cs: int) -> Fra
     return Fraction(256 - priority, 256) * cs_to_seconds(master_adver_interval_cs)
 
 
+@functools.lru_cache(maxsize=4096)
 def master_down_interval(version: int, priority: int, master_adver_interval_cs: int) -> Fraction:
     """Master_Down_Interval in seconds.
 

@@ -18,6 +18,20 @@ IPV4_HEADER_LEN = 20
 # keepalived sends adverts with DSCP CS6 (network control), TOS byte 0xc0.
 TOS_NETWORK_CONTROL = 0xC0
 
+# Parsed source/destination addresses, reused: an IPv4Address costs more than
+# the rest of the header. Bounded, so a flood of random sources cannot grow it.
+_ADDRS: dict[bytes, IPv4Address] = {}
+_ADDRS_MAX = 4096
+
+
+def _address(raw: bytes) -> IPv4Address:
+    a = _ADDRS.get(raw)
+    if a is None:
+        if len(_ADDRS) >= _ADDRS_MAX:
+            _ADDRS.clear()
+        a = _ADDRS[raw] = IPv4Address(raw)
+    return a
+
 
 class IPv4Header(NamedTuple):
     src: IPv4Address
@@ -81,8 +95,8 @@ def parse_ipv4(
     if verify_checksum and internet_sum(view[:hlen]) != 0:
         raise DecodeError("ip_bad_checksum", "IPv4 header checksum is wrong")
     header = IPv4Header(
-        src=IPv4Address(bytes(src)),
-        dst=IPv4Address(bytes(dst)),
+        src=_address(src),
+        dst=_address(dst),
         ttl=ttl,
         protocol=proto,
         total_length=total,
