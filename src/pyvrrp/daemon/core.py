@@ -10,7 +10,6 @@ announce, notify) is performed here; nothing here decides protocol.
 from __future__ import annotations
 
 import asyncio
-import functools
 import heapq
 import itertools
 import logging
@@ -18,13 +17,13 @@ import os
 import signal
 import time
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
-from ipaddress import IPv4Address, IPv6Address, ip_address
+from ipaddress import IPv4Address, IPv6Address
 from pathlib import Path
 from typing import Any
 
 from pyvrrp.config import Config, InstanceConfig, load
 from pyvrrp.daemon.clock import Clock
+from pyvrrp.daemon.effects import Effects, Netlink
 from pyvrrp.daemon.instance import OUTCOME_HINTS, AuthRejected, AuthSkew, Instance
 from pyvrrp.daemon.ratelimit import RateLimitedLog
 from pyvrrp.daemon.scripts import ScriptRunner, notify_commands
@@ -84,8 +83,6 @@ class Daemon:
         self._timer: asyncio.TimerHandle | None = None
         self._stopping: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self.addresses: Any = None
-        self.announcer: Any = None
         self.ratelog = RateLimitedLog(log, interval=10.0)
         self.scripts = ScriptRunner()
         self.config: Config | None = None
@@ -98,7 +95,8 @@ class Daemon:
         self._joined: dict[tuple[str, int], set[IPAddr]] = {}
         self._scheduled: dict[str, float | None] = {}
         self._group_state: dict[str, State] = {}
-        self._nl = ThreadPoolExecutor(max_workers=1, thread_name_prefix="netlink")
+        self.netlink = Netlink()
+        self.effects = Effects(self.netlink, self.clock, self.ratelog)
 
     # -- configuration ----------------------------------------------------------
 
@@ -125,29 +123,11 @@ class Daemon:
             raise StartupError(f"{cfg.name}: no interface")
         ifname = cfg.interface
         if cfg.family == 6:
-            return self._netlink(link_local, ifname)
-        addr = self._netlink(primary_address, ifname, 4)
+            return self.netlink.call(link_local, ifname)
+        addr = self.netlink.call(primary_address, ifname, 4)
         if addr is None:
             raise StartupError(f"{cfg.name}: interface {cfg.interface} has no IPv4 address")
         return addr
-
-    def _netlink(self, fn: Any, *args: Any) -> Any:
-        """Run a netlink call on the netlink thread and wait for it.
-
-        pyroute2's synchronous API runs an event loop of its own, which cannot
-        run inside ours: every netlink call goes to one worker thread, in order.
-        """
-        return self._nl.submit(fn, *args).result()
-
-    def _netlink_async(self, fn: Any, *args: Any) -> None:
-        """Queue a netlink call (address changes) without waiting; errors are logged."""
-
-        def done(fut: Any) -> None:
-            exc = fut.exception()
-            if exc is not None:
-                log.error("netlink: %s", exc)
-
-        self._nl.submit(fn, *args).add_done_callback(done)
 
     def _socket_for(self, cfg: InstanceConfig) -> Any:
         from pyvrrp.net.sockets import open_socket
@@ -211,7 +191,7 @@ class Daemon:
     def _remove_instance(self, name: str, now: float) -> None:
         inst = self.instances.pop(name)
         self._perform(inst, inst.router.shutdown(now), now)
-        self._release(inst)
+        self.effects.release(inst.cfg)
         key = (inst.cfg.interface or "", inst.cfg.family)
         self.demux.get(key, {}).pop(inst.cfg.vrid, None)
         self.trackers.pop(name, None)
@@ -341,11 +321,11 @@ class Daemon:
             if isinstance(act, SendAdvert):
                 self._send(inst, act.priority)
             elif isinstance(act, TakeAddresses):
-                self._take(inst)
+                self.effects.take(inst.cfg)
             elif isinstance(act, ReleaseAddresses):
-                self._release(inst)
+                self.effects.release(inst.cfg)
             elif isinstance(act, Announce):
-                self._announce(inst)
+                self.effects.announce(inst)
             elif isinstance(act, Notify):
                 self._notify(inst, act, now)
                 changed = True
@@ -434,127 +414,6 @@ class Daemon:
                     dst,
                     exc,
                 )
-
-    def _vips(self, inst: Instance) -> list[Any]:
-        from pyvrrp.net.addresses import VirtualAddress as NetVip
-
-        out = []
-        for v in (*inst.cfg.virtual_addresses, *inst.cfg.excluded_addresses):
-            dev = v.dev or inst.cfg.interface
-            assert dev is not None
-            out.append(
-                NetVip(
-                    address=v.address,
-                    dev=dev,
-                    label=v.label,
-                    scope=v.scope,
-                    broadcast=v.brd if isinstance(v.brd, IPv4Address) else None,
-                )
-            )
-        return out
-
-    def _routes(self, inst: Instance) -> list[Any]:
-        from ipaddress import ip_network
-
-        from pyvrrp.net.addresses import VirtualRoute as NetRoute
-
-        out = []
-        for r in inst.cfg.virtual_routes:
-            try:
-                dst = "0.0.0.0/0" if r.dest in (None, "default") else r.dest
-                out.append(
-                    NetRoute(
-                        dst=ip_network(dst, strict=False),
-                        via=ip_address(r.via) if r.via else None,
-                        dev=r.dev,
-                        src=ip_address(r.src) if r.src else None,
-                        table=int(r.table) if r.table and r.table.isdigit() else None,
-                        scope=r.scope,
-                        metric=r.metric,
-                        blackhole=r.type == "blackhole",
-                    )
-                )
-            except ValueError as exc:
-                log.warning("(%s) virtual route %r skipped: %s", inst.cfg.name, r.raw, exc)
-        return out
-
-    def _take(self, inst: Instance) -> None:
-        if self.addresses is None:
-            return
-        for vip in self._vips(inst):
-            # adopt: a configured address already there is ours while Master,
-            # so a clean shutdown releases it.
-            self._netlink_async(functools.partial(self.addresses.add, vip, adopt=True))
-        for route in self._routes(inst):
-            self._netlink_async(self.addresses.add_route, route)
-
-    def _release(self, inst: Instance) -> None:
-        if self.addresses is None:
-            return
-        for route in self._routes(inst):
-            self._netlink_async(self.addresses.remove_route, route)
-        for vip in self._vips(inst):
-            self._netlink_async(self.addresses.remove, vip)
-
-    def _announce(self, inst: Instance) -> None:
-        """Gratuitous ARP / unsolicited NA on becoming Master, with keepalived's
-        garp_master_delay / repeat / refresh; every round checks the instance is
-        still Master, so a Backup never announces."""
-        if self.announcer is None or self._loop is None:
-            return
-        from pyvrrp.net.announce import AnnounceSettings, master_schedule, refresh_schedule
-
-        cfg = inst.cfg
-        g = self.config.global_defs if self.config is not None else None
-        interval = (
-            (g.vrrp_garp_interval_cs if cfg.family == 4 else g.vrrp_gna_interval_cs) if g else 0
-        )
-        settings = AnnounceSettings(
-            master_delay=cfg.garp_master_delay,
-            master_repeat=max(1, cfg.garp_master_repeat),
-            refresh=cfg.garp_master_refresh,
-            refresh_repeat=max(1, cfg.garp_master_refresh_repeat),
-            interval=interval / 100,
-        )
-        epoch = inst.router.counters.became_master  # a later mastership cancels this one
-
-        def one_round() -> None:
-            if inst.router.state is not State.MASTER or inst.router.counters.became_master != epoch:
-                return
-            addrs = [v.address.ip for v in (*cfg.virtual_addresses, *cfg.excluded_addresses)]
-            by_dev: dict[str, list[Any]] = {}
-            for v, a in zip((*cfg.virtual_addresses, *cfg.excluded_addresses), addrs, strict=True):
-                by_dev.setdefault(v.dev or cfg.interface or "", []).append(a)
-            for dev, group in by_dev.items():
-                try:
-                    self.announcer.announce(dev, group)
-                except OSError as exc:
-                    self.ratelog.log(
-                        (cfg.name, "announce"),
-                        self.clock.monotonic(),
-                        logging.WARNING,
-                        "(%s) gratuitous ARP/NA on %s failed: %s",
-                        cfg.name,
-                        dev,
-                        exc,
-                    )
-
-        def refresh() -> None:
-            if inst.router.state is not State.MASTER or inst.router.counters.became_master != epoch:
-                return
-            assert self._loop is not None
-            for delay, _ in refresh_schedule(settings):
-                self._loop.call_later(delay - settings.refresh, one_round)
-            self._loop.call_later(settings.refresh, refresh)
-
-        assert self._loop is not None
-        for delay, _ in master_schedule(settings):
-            if delay <= 0:
-                one_round()
-            else:
-                self._loop.call_later(delay, one_round)
-        if settings.refresh > 0:
-            self._loop.call_later(settings.refresh, refresh)
 
     def _notify(self, inst: Instance, act: Notify, now: float) -> None:
         inst.note_transition(act, now)
@@ -661,15 +520,7 @@ class Daemon:
         self.scripts = ScriptRunner(
             user=g.script_user, enable_script_security=g.enable_script_security
         )
-        from pyvrrp.net.addresses import AddressManager
-
-        self.addresses = self._netlink(AddressManager)
-        try:
-            from pyvrrp.net.announce import Announcer
-
-            self.announcer = Announcer()
-        except Exception:  # pragma: no cover - announce is best effort
-            self.announcer = None
+        self.effects.start(self._loop, config.global_defs)
         now = self.clock.monotonic()
         self.started_at = now
         try:
@@ -685,7 +536,7 @@ class Daemon:
             # (SIGKILL, crash) go before the election, or a restarted Backup
             # would hold the Master's addresses. Queued first on the netlink
             # thread, so an owner's TakeAddresses below comes after.
-            self._release(inst)
+            self.effects.release(inst.cfg)
         for inst in self.instances.values():
             self._perform(inst, inst.router.start(now), now)
             self._schedule(inst)
@@ -740,11 +591,7 @@ class Daemon:
             inst = self.instances[name]
             self._perform(inst, inst.router.shutdown(now), now)
         await self.scripts.drain()
-        if self.addresses is not None:
-            try:
-                self._netlink(self.addresses.release)
-            except OSError as exc:
-                log.error("releasing addresses: %s", exc)
+        self.effects.release_all()
         if self._control is not None:
             await self._control.stop()
         self._close()
@@ -768,9 +615,8 @@ class Daemon:
             except (ValueError, OSError):
                 pass
             self._link_watcher.close()
-        if self.addresses is not None:
-            self._nl.submit(self.addresses.close)
-        self._nl.shutdown(wait=True)
+        self.effects.close()
+        self.netlink.close()
 
     def reload(self) -> bool:
         """SIGHUP: load the file again; on any error keep the running config.
@@ -800,6 +646,7 @@ class Daemon:
             log.error("reload: %s; keeping the running configuration", exc)
             return False
         self.config = new
+        self.effects.configure(new.global_defs)
         for name in list(self.instances):
             new_cfg = new.instance(name)
             if new_cfg is None or _fingerprint(self.instances[name].cfg) != _fingerprint(new_cfg):
@@ -818,13 +665,8 @@ class Daemon:
             was_master = inst.router.state is State.MASTER
             if was_master:
                 # Addresses that left the config go now; new ones are taken below.
-                stale = [
-                    v
-                    for v in self._vips(inst)
-                    if str(v.address) not in {str(x.address) for x in cfg.virtual_addresses}
-                ]
-                for vip in stale:
-                    self._netlink_async(self.addresses.remove, vip)
+                keep = {str(x.address) for x in cfg.virtual_addresses}
+                self.effects.remove_vips(inst.cfg, keep)
             acts = inst.reconfigure(cfg, now)
             self._build_tracker(cfg)
             tracker = self.trackers.get(cfg.name)
@@ -833,7 +675,7 @@ class Daemon:
             self._perform(inst, acts, now)
             new_vips = {str(v.address) for v in cfg.virtual_addresses}
             if was_master and inst.router.state is State.MASTER and new_vips != old_vips:
-                self._take(inst)
+                self.effects.take(inst.cfg)
             self._schedule(inst)
         self._build_sync_groups()
         for inst in started:

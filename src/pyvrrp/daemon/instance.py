@@ -88,6 +88,17 @@ def router_params(cfg: InstanceConfig, primary: IPAddr) -> RouterParams:
     )
 
 
+def _new_auth(cfg: InstanceConfig, settings: HmacSettings) -> HmacAuth:
+    """The instance's auth_hmac state; unicast peers get their replay slots."""
+    return HmacAuth(
+        settings,
+        family=cfg.family,
+        version=cfg.version,
+        vrid=cfg.vrid,
+        peers=list(cfg.unicast_peers) if cfg.unicast else None,
+    )
+
+
 @dataclass
 class InstanceStats:
     adverts_sent: int = 0
@@ -104,15 +115,7 @@ class Instance:
         self.primary = primary
         self.router = VirtualRouter(router_params(cfg, primary))
         settings = hmac_settings(cfg)
-        self.auth: HmacAuth | None = None
-        if settings is not None:
-            self.auth = HmacAuth(
-                settings,
-                family=cfg.family,
-                version=cfg.version,
-                vrid=cfg.vrid,
-                peers=list(cfg.unicast_peers) if cfg.unicast else None,
-            )
+        self.auth = None if settings is None else _new_auth(cfg, settings)
         self.stats = InstanceStats()
         self.drops: Counter[str] = Counter()
         self.state_since = now
@@ -155,13 +158,7 @@ class Instance:
         if settings is None:
             self.auth = None
         elif self.auth is None:
-            self.auth = HmacAuth(
-                settings,
-                family=cfg.family,
-                version=cfg.version,
-                vrid=cfg.vrid,
-                peers=list(cfg.unicast_peers) if cfg.unicast else None,
-            )
+            self.auth = _new_auth(cfg, settings)
         else:
             self.auth.configure(settings, list(cfg.unicast_peers) if cfg.unicast else None)
         return self.router.reload(router_params(cfg, self.primary), now)

@@ -1,0 +1,230 @@
+"""What the routers' actions do to the host: virtual addresses and routes
+(netlink, through pyroute2) and their announcement (gratuitous ARP,
+unsolicited NA). The daemon decides when; this module only does."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Callable, Collection
+from concurrent.futures import Future, ThreadPoolExecutor
+from ipaddress import IPv4Address, ip_address, ip_network
+from typing import Any
+
+from pyvrrp.config import GlobalDefs, InstanceConfig
+from pyvrrp.daemon.clock import Clock
+from pyvrrp.daemon.ratelimit import RateLimitedLog
+from pyvrrp.protocol import State
+
+log = logging.getLogger("pyvrrp")
+
+
+class Netlink:
+    """One worker thread for every netlink call, in order.
+
+    pyroute2's synchronous API runs an event loop of its own, which cannot run
+    inside the daemon's: netlink work goes to this thread instead.
+    """
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="netlink")
+
+    def call(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run ``fn`` on the netlink thread and wait for its result."""
+        return self._pool.submit(fn, *args).result()
+
+    def post(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Queue ``fn`` without waiting (address changes); errors are logged."""
+
+        def done(fut: Future[Any]) -> None:
+            exc = fut.exception()
+            if exc is not None:
+                log.error("netlink: %s", exc)
+
+        self._pool.submit(fn, *args).add_done_callback(done)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+
+
+def net_vips(cfg: InstanceConfig) -> list[Any]:
+    """The instance's virtual addresses (excluded ones too) as pyroute2 will add them."""
+    from pyvrrp.net.addresses import VirtualAddress as NetVip
+
+    out = []
+    for v in (*cfg.virtual_addresses, *cfg.excluded_addresses):
+        dev = v.dev or cfg.interface
+        assert dev is not None
+        out.append(
+            NetVip(
+                address=v.address,
+                dev=dev,
+                label=v.label,
+                scope=v.scope,
+                broadcast=v.brd if isinstance(v.brd, IPv4Address) else None,
+            )
+        )
+    return out
+
+
+def net_routes(cfg: InstanceConfig) -> list[Any]:
+    """The instance's virtual routes; one that cannot be expressed is skipped with a warning."""
+    from pyvrrp.net.addresses import VirtualRoute as NetRoute
+
+    out = []
+    for r in cfg.virtual_routes:
+        try:
+            dst = "0.0.0.0/0" if r.dest in (None, "default") else r.dest
+            out.append(
+                NetRoute(
+                    dst=ip_network(dst, strict=False),
+                    via=ip_address(r.via) if r.via else None,
+                    dev=r.dev,
+                    src=ip_address(r.src) if r.src else None,
+                    table=int(r.table) if r.table and r.table.isdigit() else None,
+                    scope=r.scope,
+                    metric=r.metric,
+                    blackhole=r.type == "blackhole",
+                )
+            )
+        except ValueError as exc:
+            log.warning("(%s) virtual route %r skipped: %s", cfg.name, r.raw, exc)
+    return out
+
+
+class Effects:
+    """Addresses, routes and announcements for every instance of the daemon."""
+
+    def __init__(self, netlink: Netlink, clock: Clock, ratelog: RateLimitedLog) -> None:
+        self.netlink = netlink
+        self.clock = clock
+        self.ratelog = ratelog
+        self.addresses: Any = None
+        self.announcer: Any = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._globals: GlobalDefs | None = None
+
+    def start(self, loop: asyncio.AbstractEventLoop, global_defs: GlobalDefs) -> None:
+        from pyvrrp.net.addresses import AddressManager
+
+        self._loop = loop
+        self._globals = global_defs
+        self.addresses = self.netlink.call(AddressManager)
+        try:
+            from pyvrrp.net.announce import Announcer
+
+            self.announcer = Announcer()
+        except Exception as exc:  # pragma: no cover - announcements are best effort
+            log.warning("gratuitous ARP/NA unavailable: %s", exc)
+            self.announcer = None
+
+    def configure(self, global_defs: GlobalDefs) -> None:
+        self._globals = global_defs
+
+    # -- addresses -----------------------------------------------------------------
+
+    def take(self, cfg: InstanceConfig) -> None:
+        if self.addresses is None:
+            return
+        for vip in net_vips(cfg):
+            # adopt: a configured address already there is ours while Master,
+            # so a clean shutdown releases it.
+            self.netlink.post(functools.partial(self.addresses.add, vip, adopt=True))
+        for route in net_routes(cfg):
+            self.netlink.post(self.addresses.add_route, route)
+
+    def release(self, cfg: InstanceConfig) -> None:
+        if self.addresses is None:
+            return
+        for route in net_routes(cfg):
+            self.netlink.post(self.addresses.remove_route, route)
+        for vip in net_vips(cfg):
+            self.netlink.post(self.addresses.remove, vip)
+
+    def remove_vips(self, cfg: InstanceConfig, keep: Collection[str]) -> None:
+        """A reload dropped some addresses of a Master: remove those now."""
+        if self.addresses is None:
+            return
+        for vip in net_vips(cfg):
+            if str(vip.address) not in keep:
+                self.netlink.post(self.addresses.remove, vip)
+
+    def release_all(self) -> None:
+        """Shutdown: every address and route pyvrrp added goes."""
+        if self.addresses is None:
+            return
+        try:
+            self.netlink.call(self.addresses.release)
+        except OSError as exc:
+            log.error("releasing addresses: %s", exc)
+
+    def close(self) -> None:
+        if self.addresses is not None:
+            self.netlink.post(self.addresses.close)
+        if self.announcer is not None:
+            self.announcer.close()
+
+    # -- announcements ---------------------------------------------------------------
+
+    def announce(self, inst: Any) -> None:
+        """Gratuitous ARP / unsolicited NA on becoming Master, with keepalived's
+        garp_master_delay / repeat / refresh; every round checks the instance is
+        still Master (of the same term), so a Backup never announces."""
+        if self.announcer is None or self._loop is None:
+            return
+        from pyvrrp.net.announce import AnnounceSettings, master_schedule, refresh_schedule
+
+        loop = self._loop
+        cfg: InstanceConfig = inst.cfg
+        g = self._globals
+        interval = (
+            (g.vrrp_garp_interval_cs if cfg.family == 4 else g.vrrp_gna_interval_cs) if g else 0
+        )
+        settings = AnnounceSettings(
+            master_delay=cfg.garp_master_delay,
+            master_repeat=max(1, cfg.garp_master_repeat),
+            refresh=cfg.garp_master_refresh,
+            refresh_repeat=max(1, cfg.garp_master_refresh_repeat),
+            interval=interval / 100,
+        )
+        router = inst.router
+        epoch = router.counters.became_master  # a later mastership cancels this one
+
+        def current() -> bool:
+            return router.state is State.MASTER and router.counters.became_master == epoch
+
+        def one_round() -> None:
+            if not current():
+                return
+            by_dev: dict[str, list[Any]] = {}
+            for v in (*cfg.virtual_addresses, *cfg.excluded_addresses):
+                by_dev.setdefault(v.dev or cfg.interface or "", []).append(v.address.ip)
+            for dev, group in by_dev.items():
+                try:
+                    self.announcer.announce(dev, group)
+                except OSError as exc:
+                    self.ratelog.log(
+                        (cfg.name, "announce"),
+                        self.clock.monotonic(),
+                        logging.WARNING,
+                        "(%s) gratuitous ARP/NA on %s failed: %s",
+                        cfg.name,
+                        dev,
+                        exc,
+                    )
+
+        def refresh() -> None:
+            if not current():
+                return
+            for delay, _ in refresh_schedule(settings):
+                loop.call_later(delay - settings.refresh, one_round)
+            loop.call_later(settings.refresh, refresh)
+
+        for delay, _ in master_schedule(settings):
+            if delay <= 0:
+                one_round()
+            else:
+                loop.call_later(delay, one_round)
+        if settings.refresh > 0:
+            loop.call_later(settings.refresh, refresh)
