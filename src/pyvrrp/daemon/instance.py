@@ -28,7 +28,7 @@ from pyvrrp.protocol import (
     State,
     VirtualRouter,
 )
-from pyvrrp.wire import Advert, DecodeError, decode
+from pyvrrp.wire import Advert, DecodeError, decode, split
 from pyvrrp.wire.vrrp import (
     AUTH_NONE,
     AUTH_PASS,
@@ -289,40 +289,51 @@ class Instance:
                 return self.drop("ttl")
         elif cfg.min_ttl is not None and ttl < cfg.min_ttl:
             return self.drop("ttl")
+        auth = self.auth
+        try:
+            pdu, trailer, _ = split(payload, family=cfg.family, allow_trailer=auth is not None)
+        except DecodeError as exc:
+            return self.drop(exc.reason)
+        if pdu[0] >> 4 != cfg.version:
+            return self.drop("version_mismatch")
+        notes: list[Any] = []
+        if auth is not None:
+            # auth_hmac judges the packet from its header and length alone, before
+            # the checksum and the address list are read: a flood of forgeries
+            # costs one digest each (none when stale), and nothing else. (A signed
+            # advert whose checksum alone is wrong is counted ok by auth and then
+            # dropped as bad_checksum: the tag does not cover the checksum.)
+            skews = auth.skew_warnings
+            outcome = auth.verify(pdu, trailer, src, wall_ns)
+            if outcome is Outcome.OK and auth.signs:
+                self.watch_keys(wall_ns)  # a Backup alarms too (cheap: the plan is cached)
+            if not auth.accepts(outcome):
+                self.drops["auth_" + outcome.value] += 1
+                return [_AuthRejected(outcome, src)]
+            if auth.skew_warnings != skews:
+                notes.append(_AuthSkew(src))
+            if outcome is Outcome.MISSING:
+                notes.append(_AuthRejected(outcome, src, accepted=True))
         try:
             d = decode(
                 payload,
                 family=cfg.family,
                 src=src,
                 dst=dst,
-                allow_trailer=self.auth is not None,
+                allow_trailer=auth is not None,
                 check_checksum=not kernel_checksum,
             )
         except DecodeError as exc:
             return self.drop(exc.reason)
         a = d.advert
-        if a.version != cfg.version:
-            return self.drop("version_mismatch")
-        if cfg.version == 2 and self.auth is None:
+        if cfg.version == 2 and auth is None:
             # RFC 3768 §5.3.6: the authentication type must match ours.
             want = AUTH_PASS if self._pass is not None else AUTH_NONE
             if a.auth_type != want:
                 return self.drop("auth_type_mismatch")
             if self._pass is not None and a.auth_data != self._pass:
                 return self.drop("auth_pass_mismatch")
-        if self.auth is not None:
-            skews = self.auth.skew_warnings
-            outcome = self.auth.verify(d.pdu, d.trailer, src, wall_ns)
-            if outcome is Outcome.OK and self.auth.signs:
-                self.watch_keys(wall_ns)  # a Backup alarms too (cheap: the plan is cached)
-            if not self.auth.accepts(outcome):
-                self.drops["auth_" + outcome.value] += 1
-                return [_AuthRejected(outcome, src)]
-            if self.auth.skew_warnings != skews:
-                return [_AuthSkew(src), *self._to_router(a, src, now)]
-            if outcome is Outcome.MISSING:
-                return [_AuthRejected(outcome, src, accepted=True), *self._to_router(a, src, now)]
-        return self._to_router(a, src, now)
+        return [*notes, *self._to_router(a, src, now)]
 
     def _to_router(self, a: Advert, src: IPAddr, now: float) -> list[Action]:
         self.stats.adverts_received += 1

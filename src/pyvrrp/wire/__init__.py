@@ -13,6 +13,7 @@ from pyvrrp.wire.vrrp import (
     encode,
     encode_pdu,
     pdu_length,
+    split,
 )
 
 __all__ = [
@@ -31,4 +32,5 @@ __all__ = [
     "parse_ipv4",
     "parse_trailer",
     "pdu_length",
+    "split",
 ]

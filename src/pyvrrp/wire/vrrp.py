@@ -130,6 +130,44 @@ def _checksum_ok(
     return ChecksumStyle.MESSAGE if internet_sum(pdu) == 0 else None
 
 
+def split(
+    payload: bytes | bytearray | memoryview, *, family: int, allow_trailer: bool = True
+) -> tuple[bytes, bytes | None, int]:
+    """``(pdu, trailer, padding)`` of one advert, from its header and length
+    alone: the first, cheap step of :func:`decode`, enough for auth_hmac to
+    judge the packet before anything else is parsed. Raises :class:`DecodeError`."""
+    data = bytes(payload)
+    n = len(data)
+    if family not in (4, 6):
+        raise DecodeError("bad_family", f"address family {family} is not 4 or 6")
+    if n < HEADER_LEN:
+        raise DecodeError(
+            "too_short", f"VRRP packet of {n} bytes is shorter than its 8-byte header"
+        )
+    vt, vrid, naddr = data[0], data[1], data[3]
+    version, ptype = vt >> 4, vt & 0x0F
+    if version not in (2, 3):
+        raise DecodeError("bad_version", f"VRRP version {version} is not 2 or 3")
+    if ptype != VRRP_TYPE_ADVERTISEMENT:
+        raise DecodeError("bad_type", f"VRRP packet type {ptype} is not 1 (advertisement)")
+    if version == 2 and family == 6:
+        raise DecodeError("bad_version", "VRRP version 2 over IPv6 does not exist")
+    if vrid == 0:
+        raise DecodeError("bad_vrid", "virtual router id 0 is invalid")
+    expected = pdu_length(version, family, naddr)
+    if n == expected:
+        return data, None, 0
+    if n == expected + TRAILER_LEN and allow_trailer:
+        return data[:expected], data[expected:], 0
+    if n > expected and family == 4 and IPV4_HEADER_LEN + n <= MIN_ETHERNET_PAYLOAD:
+        return data[:expected], None, n - expected
+    raise DecodeError(
+        "bad_length",
+        f"VRRP packet of {n} bytes, expected {expected} for {naddr} address(es)"
+        + (f" (or {expected + TRAILER_LEN} with an auth_hmac trailer)" if allow_trailer else ""),
+    )
+
+
 def decode(
     payload: bytes | bytearray | memoryview,
     *,
@@ -150,42 +188,10 @@ def decode(
     ``src`` and ``dst`` are given, or over the message only. Raises
     :class:`DecodeError` and nothing else.
     """
-    data = bytes(payload)
-    n = len(data)
-    if family not in (4, 6):
-        raise DecodeError("bad_family", f"address family {family} is not 4 or 6")
-    if n < HEADER_LEN:
-        raise DecodeError(
-            "too_short", f"VRRP packet of {n} bytes is shorter than its 8-byte header"
-        )
-    vt, vrid, priority, naddr = data[0], data[1], data[2], data[3]
-    version, ptype = vt >> 4, vt & 0x0F
-    if version not in (2, 3):
-        raise DecodeError("bad_version", f"VRRP version {version} is not 2 or 3")
-    if ptype != VRRP_TYPE_ADVERTISEMENT:
-        raise DecodeError("bad_type", f"VRRP packet type {ptype} is not 1 (advertisement)")
-    if version == 2 and family == 6:
-        raise DecodeError("bad_version", "VRRP version 2 over IPv6 does not exist")
-    if vrid == 0:
-        raise DecodeError("bad_vrid", "virtual router id 0 is invalid")
-    expected = pdu_length(version, family, naddr)
-    trailer: bytes | None = None
-    padding = 0
-    if n == expected:
-        pass
-    elif n == expected + TRAILER_LEN and allow_trailer:
-        trailer = data[expected:]
-    elif n > expected and family == 4 and IPV4_HEADER_LEN + n <= MIN_ETHERNET_PAYLOAD:
-        padding = n - expected
-    else:
-        raise DecodeError(
-            "bad_length",
-            f"VRRP packet of {n} bytes, expected {expected} for {naddr} address(es)"
-            + (
-                f" (or {expected + TRAILER_LEN} with an auth_hmac trailer)" if allow_trailer else ""
-            ),
-        )
-    pdu = data[:expected]
+    pdu, trailer, padding = split(payload, family=family, allow_trailer=allow_trailer)
+    data = pdu if trailer is None else pdu + trailer
+    expected = len(pdu)
+    version, vrid, priority, naddr = pdu[0] >> 4, pdu[1], pdu[2], pdu[3]
     if version == 3:
         interval_cs = int.from_bytes(data[4:6], "big") & MAX_V3_INTERVAL_CS
         auth_type, auth_data = AUTH_NONE, bytes(V2_AUTH_DATA_LEN)
@@ -195,8 +201,7 @@ def decode(
     checksum = int.from_bytes(data[6:8], "big")
     style: ChecksumStyle | None = None
     if check_checksum:
-        whole = data[: expected + (TRAILER_LEN if trailer is not None else 0)]
-        style = _checksum_ok(whole, pdu, version=version, family=family, src=src, dst=dst)
+        style = _checksum_ok(data, pdu, version=version, family=family, src=src, dst=dst)
         if style is None:
             raise DecodeError("bad_checksum", f"VRRP checksum 0x{checksum:04x} is wrong")
     advert = Advert(
