@@ -28,7 +28,7 @@ from pyvrrp.protocol import (
     State,
     VirtualRouter,
 )
-from pyvrrp.wire import Advert, DecodeError, decode, split
+from pyvrrp.wire import Advert, DecodedAdvert, DecodeError, decode, split
 from pyvrrp.wire.vrrp import (
     AUTH_NONE,
     AUTH_PASS,
@@ -126,6 +126,8 @@ class Instance:
         self._pass = self._v2_auth_data()
         self._key_seen: tuple[int | None, str | None] | None = None
         self._alarm_log = RateLimitedLog(log, interval=cfg.advert_int)
+        self._memo_key: tuple[bytes, IPAddr, IPAddr] | None = None
+        self._memo: DecodedAdvert | None = None
         #: Built adverts by priority; emptied by reconfigure().
         self._pdus: dict[int, bytes] = {}
         self._sent: dict[int, list[tuple[IPAddr, bytes]]] = {}
@@ -150,6 +152,7 @@ class Instance:
         self.cfg = cfg
         self._pdus = {}
         self._sent = {}
+        self._memo_key = self._memo = None
         self.destinations = tuple(cfg.unicast_peers) if cfg.unicast else (cfg.mcast_group,)
         self.style = self._style()
         self._pass = self._v2_auth_data()
@@ -314,17 +317,25 @@ class Instance:
                 notes.append(_AuthSkew(src))
             if outcome is Outcome.MISSING:
                 notes.append(_AuthRejected(outcome, src, accepted=True))
-        try:
-            d = decode(
-                payload,
-                family=cfg.family,
-                src=src,
-                dst=dst,
-                allow_trailer=auth is not None,
-                check_checksum=not kernel_checksum,
-            )
-        except DecodeError as exc:
-            return self.drop(exc.reason)
+        # A Backup hears the same advert from the same Master over and over:
+        # the last one decoded is kept, and an identical PDU between the same
+        # addresses (so with the same checksum verdict) is not decoded again.
+        memo_key = (pdu, src, dst)
+        if memo_key == self._memo_key and self._memo is not None:
+            d = self._memo
+        else:
+            try:
+                d = decode(
+                    payload,
+                    family=cfg.family,
+                    src=src,
+                    dst=dst,
+                    allow_trailer=auth is not None,
+                    check_checksum=not kernel_checksum,
+                )
+            except DecodeError as exc:
+                return self.drop(exc.reason)
+            self._memo_key, self._memo = memo_key, d
         a = d.advert
         if cfg.version == 2 and auth is None:
             # RFC 3768 §5.3.6: the authentication type must match ours.
