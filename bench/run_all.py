@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ("auth_bench", "takeover", "flood", "scale", "fuzz")
+BENCHES = ("auth_bench", "receive_bench", "takeover", "flood", "scale", "fuzz")
 LAB = {"takeover", "flood", "scale"}
 
 
