@@ -14,7 +14,6 @@ whose namespace is not one the lab created.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 import shutil
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from pyvrrp.lab.netns import Lab
+from pyvrrp.lab.nodes import kernel_addresses, wait_started
 from pyvrrp.lab.topology import Node
 
 KEEPALIVED = "/usr/sbin/keepalived"
@@ -152,14 +152,7 @@ class KeepalivedNode:
 
     def wait_ready(self, timeout: float = 10.0) -> None:
         """Until the VRRP child says its startup is complete."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc is not None and self.proc.poll() is not None:
-                raise RuntimeError(f"{self.tag} exited {self.proc.returncode}:\n{self.log()}")
-            if "Startup complete" in self.log(since_start=True):
-                return
-            time.sleep(0.05)
-        raise TimeoutError(f"{self.tag} not ready after {timeout}s:\n{self.log()}")
+        wait_started(self, lambda: "Startup complete" in self.log(since_start=True), timeout)
 
     def _group_pids(self) -> list[int]:
         pids = []
@@ -245,13 +238,7 @@ class KeepalivedNode:
 
     def addresses(self, ifname: str | None = None) -> set[str]:
         """Addresses on the interface, from the kernel (``ip -j addr``)."""
-        out = self.lab.run(
-            self.node.ns, ["ip", "-j", "addr", "show", "dev", ifname or self.node.ifname]
-        ).stdout
-        data = json.loads(out or "[]")
-        return {
-            f"{a['local']}/{a['prefixlen']}" for link in data for a in link.get("addr_info", [])
-        }
+        return kernel_addresses(self.lab, self.node.ns, ifname or self.node.ifname)
 
     def link_local(self, ifname: str | None = None) -> str:
         """The interface's IPv6 link-local address (keepalived's IPv6 source)."""

@@ -159,16 +159,16 @@ class PyvrrpNode:
         return self
 
     def wait_ready(self, timeout: float = 10.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc is not None and self.proc.poll() is not None:
-                raise RuntimeError(f"{self.tag} exited {self.proc.returncode}:\n{self.log()}")
+        """Until the control socket answers."""
+
+        def answers() -> bool:
             try:
                 self.status()
-                return
             except OSError:
-                time.sleep(0.05)
-        raise TimeoutError(f"{self.tag} not ready after {timeout}s:\n{self.log()}")
+                return False
+            return True
+
+        wait_started(self, answers, timeout)
 
     def signal(self, sig: int) -> None:
         assert self.proc is not None
@@ -234,13 +234,27 @@ class PyvrrpNode:
 
     def addresses(self, ifname: str | None = None) -> set[str]:
         """Addresses on the interface, from the kernel (``ip -j addr``)."""
-        out = self.lab.run(
-            self.node.ns, ["ip", "-j", "addr", "show", "dev", ifname or self.node.ifname]
-        ).stdout
-        data = json.loads(out or "[]")
-        return {
-            f"{a['local']}/{a['prefixlen']}" for link in data for a in link.get("addr_info", [])
-        }
+        return kernel_addresses(self.lab, self.node.ns, ifname or self.node.ifname)
+
+
+def kernel_addresses(lab: Lab, ns: str, ifname: str) -> set[str]:
+    """``address/prefix`` of every address on ``ifname`` in ``ns``, from the kernel."""
+    out = lab.run(ns, ["ip", "-j", "addr", "show", "dev", ifname]).stdout
+    data = json.loads(out or "[]")
+    return {f"{a['local']}/{a['prefixlen']}" for link in data for a in link.get("addr_info", [])}
+
+
+def wait_started(node: Any, ready: Any, timeout: float) -> None:
+    """Poll ``ready()`` until true; fail at once, with the node's log, if its
+    process exits, and with a timeout after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if node.proc is not None and node.proc.poll() is not None:
+            raise RuntimeError(f"{node.tag} exited {node.proc.returncode}:\n{node.log()}")
+        if ready():
+            return
+        time.sleep(0.05)
+    raise TimeoutError(f"{node.tag} not ready after {timeout}s:\n{node.log()}")
 
 
 def wait_for(predicate: Any, timeout: float, interval: float = 0.02) -> float:
