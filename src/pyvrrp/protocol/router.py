@@ -107,8 +107,14 @@ class VirtualRouter:
         self.master_gate: Callable[[VirtualRouter], bool] | None = None
         self._fault_reasons: set[str] = set()
         self._timer: Timer | None = None
-        self._deadline: Fraction | None = None
-        self._deadline_f: float | None = None  # float(self._deadline), kept in step
+        # The live timer: armed at ``_armed_at`` for ``_duration`` (exact); its
+        # float deadline for the daemon. The exact sum is only needed when the
+        # timer fires, so a Backup resetting its down timer on every advert
+        # does no Fraction addition.
+        self._armed_at: Fraction | None = None
+        self._duration: Fraction = Fraction(0)
+        self._duration_f = 0.0
+        self._deadline_f: float | None = None
         self._preempt_after: Fraction | None = None
 
     # ------------------------------------------------------------ queries
@@ -176,7 +182,7 @@ class VirtualRouter:
     def handle_timer(self, now: float) -> list[Action]:
         """Fire the live timer if it is due (a call before the deadline is a no-op)."""
         t = Fraction(now)
-        if self._deadline is None or t + _EARLY < self._deadline:
+        if self._armed_at is None or t + _EARLY < self._armed_at + self._duration:
             return []
         if self._timer is Timer.ADVER:
             # RFC 9568 §6.4.3: "If the Adver_Timer fires, then: Send an
@@ -423,12 +429,15 @@ class VirtualRouter:
 
     def _arm(self, timer: Timer, now: Fraction, duration: Fraction) -> None:
         self._timer = timer
-        self._deadline = now + duration
-        self._deadline_f = float(self._deadline)
+        self._armed_at = now
+        if duration is not self._duration:  # the same cached interval, advert after advert
+            self._duration = duration
+            self._duration_f = float(duration)
+        self._deadline_f = float(now) + self._duration_f
 
     def _cancel(self) -> None:
         self._timer = None
-        self._deadline = None
+        self._armed_at = None
         self._deadline_f = None
 
     def _forget_master(self) -> None:
