@@ -119,15 +119,20 @@ def test_capture_stale_under_a_live_clock(capsys, shared) -> None:
     assert {r["verdict"] for r in rows} == {"stale"}
 
 
-def test_replay_across_frames(capsys, shared) -> None:
-    """A pcap holding the same advert twice: the second is a replay."""
-    from pyvrrp.wire.pcap import read_pcap
-
-    path = shared / "vectors/captures/v3-ipv4-multicast-hmac.pcap"
-    frame = next(iter(read_pcap(path.read_bytes())))
-    hexs = frame.ip_packet.hex()
-    code, rows, _ = run(capsys, "--hex", hexs, "--key", KEY, "--anti-replay", "monotonic", "--json")
-    assert code == 0 and rows[0]["verdict"] == "ok" and rows[0]["ttl"] == 255
+def test_replay_across_frames(capsys, shared, tmp_path) -> None:
+    """A pcap holding the same advert twice: the second is a replay (replay
+    state carries from frame to frame, as in a receiver)."""
+    raw = (shared / "vectors/captures/v3-ipv4-multicast-hmac.pcap").read_bytes()
+    first = raw[24 : 24 + 16 + int.from_bytes(raw[24 + 8 : 24 + 12], "little")]
+    doubled = tmp_path / "twice.pcap"
+    doubled.write_bytes(raw[:24] + first + first)
+    for mode in ("monotonic", "time"):
+        code, rows, _ = run(
+            capsys, "--pcap", str(doubled), "--key", KEY, "--anti-replay", mode, "--json"
+        )
+        assert code == 0
+        assert [r["verdict"] for r in rows] == ["ok", "replay"], mode
+        assert rows[0]["ttl"] == 255
 
 
 def test_without_key_no_verdict_and_human_output(capsys, shared) -> None:

@@ -16,7 +16,14 @@ from pyvrrp.wire import DecodeError, decode, parse_ipv4, parse_trailer
 from pyvrrp.wire.checksum import PROTO_VRRP
 from pyvrrp.wire.ipv6 import parse_ipv6
 from pyvrrp.wire.pcap import read_pcap
-from pyvrrp.wire.vrrp import AUTH_AH, AUTH_NONE, AUTH_PASS, ChecksumStyle, DecodedAdvert
+from pyvrrp.wire.vrrp import (
+    AUTH_AH,
+    AUTH_NONE,
+    AUTH_PASS,
+    ChecksumStyle,
+    DecodedAdvert,
+    checksum_style,
+)
 
 NAME = "inspect"
 HELP = "decode VRRP adverts (hex or pcap) and verify their auth_hmac trailer"
@@ -101,13 +108,13 @@ def _checksum_valid(d: DecodedAdvert, payload: bytes, src: IPAddr | None, dst: I
     a = d.advert
     if a.family == 6 and (src is None or dst is None):
         return None, None
-    try:
-        re = decode(payload, family=a.family, src=src, dst=dst, check_checksum=True)
-    except DecodeError:
+    whole = d.pdu if d.trailer is None else d.pdu + d.trailer
+    style = checksum_style(whole, d.pdu, version=a.version, family=a.family, src=src, dst=dst)
+    if style is None:
         if a.family == 4 and a.version == 3 and dst is None:
             return None, None  # the pseudo-header needs the destination
         return False, None
-    return True, re.checksum_style
+    return True, style
 
 
 def _report(

@@ -108,7 +108,7 @@ def _addresses(raw: bytes, family: int, naddr: int) -> tuple[IPAddr, ...]:
     return tuple(IPv6Address(raw[i : i + 16]) for i in range(0, 16 * naddr, 16))
 
 
-def _checksum_ok(
+def checksum_style(
     payload: bytes,
     pdu: bytes,
     *,
@@ -201,7 +201,7 @@ def decode(
     checksum = int.from_bytes(data[6:8], "big")
     style: ChecksumStyle | None = None
     if check_checksum:
-        style = _checksum_ok(data, pdu, version=version, family=family, src=src, dst=dst)
+        style = checksum_style(data, pdu, version=version, family=family, src=src, dst=dst)
         if style is None:
             raise DecodeError("bad_checksum", f"VRRP checksum 0x{checksum:04x} is wrong")
     advert = Advert(
