@@ -9,8 +9,8 @@ read from ``/proc/PID/stat`` (utime + stime of every process of the daemon,
 all threads) over a window, and resident memory from ``VmRSS``.
 
 Prints % of one core and MiB per node and role, and pyvrrp / keepalived
-ratios; never fails on time. ``--profile`` records a py-spy flame graph of
-the pyvrrp Master at the largest size (needs py-spy).
+ratios; never fails on time. ``--profile`` records a py-spy profile of
+the pyvrrp Master (or ``--profile-role backup``) at the largest size (needs py-spy).
 """
 
 from __future__ import annotations
@@ -102,7 +102,12 @@ def vip_count(d: Daemon) -> int:
 
 
 def measure(
-    impl: str, count: int, window: float, version: int, profile: str | None
+    impl: str,
+    count: int,
+    window: float,
+    version: int,
+    profile: str | None,
+    profile_role: str = "master",
 ) -> list[Sample]:
     ifaces = max(1, -(-count // PER_IFACE))
     base = "pyvrrp" if impl.startswith("pyvrrp") else impl
@@ -120,7 +125,7 @@ def measure(
         time.sleep(7)  # keepalived's second gratuitous ARP burst is 5 s after
         prof = None
         if profile and base == "pyvrrp":
-            prof = start_profile(master, profile, window)
+            prof = start_profile(master if profile_role == "master" else backup, profile, window)
         ds = (master, backup)
         c0 = {d: pids_cpu_seconds(d.pids()) for d in ds}
         s0 = {d: pids_sched_seconds(d.pids()) for d in ds}
@@ -131,7 +136,10 @@ def measure(
         s1 = {d: pids_sched_seconds(d.pids()) for d in ds}
         if prof is not None:
             prof.wait(window + 30)
-            print(f"# py-spy profile of the {impl} Master at {count}: {profile}", file=sys.stderr)
+            print(
+                f"# py-spy profile of the {impl} {profile_role} at {count}: {profile}",
+                file=sys.stderr,
+            )
         out = []
         for role, d in (("master", master), ("backup", backup)):
             out.append(
@@ -162,8 +170,9 @@ def start_profile(d: Daemon, path: str, window: float) -> subprocess.Popen[bytes
         print("# py-spy not installed: no profile", file=sys.stderr)
         return None
     pid = d.pids()[0]
+    fmt = ["--format", "raw"] if not path.endswith(".svg") else []
     return subprocess.Popen(
-        [spy, "record", "-o", path, "--pid", str(pid), "-d", str(int(window)), "-r", "200"],
+        [spy, "record", "-o", path, "--pid", str(pid), "-d", str(int(window)), "-r", "200", *fmt],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -179,7 +188,15 @@ def main(argv: list[str] | None = None) -> int:
         help="comma-separated: pyvrrp, pyvrrp+hmac, keepalived",
     )
     p.add_argument("--version", type=int, default=3, choices=(2, 3), help="VRRP version (3)")
-    p.add_argument("--profile", metavar="SVG", help="py-spy flame graph of the pyvrrp Master")
+    p.add_argument(
+        "--profile",
+        metavar="FILE",
+        help="py-spy profile of a pyvrrp node: a flame graph if FILE ends in .svg,\n"
+        "else collapsed stacks (py-spy --format raw)",
+    )
+    p.add_argument(
+        "--profile-role", choices=("master", "backup"), default="master", help="(master)"
+    )
     p.add_argument("--quick", action="store_true", help="counts 1,50; 3 s window")
     a = p.parse_args(argv)
     counts = [1, 50] if a.quick else [int(x) for x in a.counts.split(",")]
@@ -193,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     for count in counts:
         for impl in impls:
             prof = a.profile if count == max(counts) else None
-            samples.extend(measure(impl, count, window, a.version, prof))
+            samples.extend(measure(impl, count, window, a.version, prof, a.profile_role))
     print(f"# measured with {load_note()}")
     print("# cpu %: utime+stime from /proc/PID/stat; sched %: /proc/PID/task/*/schedstat")
     print(

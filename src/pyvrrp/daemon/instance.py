@@ -128,6 +128,8 @@ class Instance:
         self._alarm_log = RateLimitedLog(log, interval=cfg.advert_int)
         self._memo_key: tuple[bytes, IPAddr, IPAddr] | None = None
         self._memo: DecodedAdvert | None = None
+        self._last_dst: IPAddr | None = None
+        self._last_dst_multicast = False
         #: Built adverts by priority; emptied by reconfigure().
         self._pdus: dict[int, bytes] = {}
         self._sent: dict[int, list[tuple[IPAddr, bytes]]] = {}
@@ -287,7 +289,11 @@ class Instance:
         notes for the daemon's logs. A drop returns no action at all."""
         cfg = self.cfg
         # RFC 9568 §7.1 (GTSM): a multicast advert must arrive with TTL 255.
-        if dst.is_multicast:
+        # (The socket shares address objects between packets, so the last
+        # destination's verdict is reused: is_multicast is not free.)
+        if dst is not self._last_dst:
+            self._last_dst, self._last_dst_multicast = dst, dst.is_multicast
+        if self._last_dst_multicast:
             if ttl != 255:
                 return self.drop("ttl")
         elif cfg.min_ttl is not None and ttl < cfg.min_ttl:
@@ -344,19 +350,14 @@ class Instance:
                 return self.drop("auth_type_mismatch")
             if self._pass is not None and a.auth_data != self._pass:
                 return self.drop("auth_pass_mismatch")
-        return [*notes, *self._to_router(a, src, now)]
+        if notes:
+            return [*notes, *self._to_router(a, src, now)]
+        return self._to_router(a, src, now)
 
     def _to_router(self, a: Advert, src: IPAddr, now: float) -> list[Action]:
         self.stats.adverts_received += 1
         actions = self.router.receive_advert(
-            ReceivedAdvert(
-                source=src,
-                priority=a.priority,
-                advert_interval_cs=a.interval_cs,
-                version=a.version,
-                vrid=a.vrid,
-                addresses=a.addresses,
-            ),
+            ReceivedAdvert(src, a.priority, a.interval_cs, a.version, a.vrid, a.addresses),
             now,
         )
         for act in actions:

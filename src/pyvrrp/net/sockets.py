@@ -11,11 +11,12 @@ from __future__ import annotations
 import errno
 import socket
 import struct
-from ipaddress import IPv4Address, IPv6Address, ip_address
+from ipaddress import IPv4Address, IPv6Address
 from typing import NamedTuple
 
 from pyvrrp.net.errors import NetError
-from pyvrrp.wire import DecodeError, build_ipv4_header, parse_ipv4
+from pyvrrp.wire import build_ipv4_header
+from pyvrrp.wire.ipv4 import IPV4_HEADER_LEN, ipv4_from_packed
 
 PROTO_VRRP = 112
 VRRP_GROUP4 = IPv4Address("224.0.0.18")
@@ -33,7 +34,8 @@ SOL_IPV6 = 41
 
 _RECV_SIZE = 65535
 _CMSG_SPACE = socket.CMSG_SPACE(64) * 4
-_IN_PKTINFO = struct.Struct("=i4s4s")  # ifindex, spec_dst, addr
+# version/IHL, TOS, total length, TTL, source, destination of an IPv4 header
+_V4_FIELDS = struct.Struct("!BBH4xBx2x4s4s")
 _IN6_PKTINFO = struct.Struct("=16sI")  # addr, ifindex
 _INT = struct.Struct("=i")
 # keepalived's adverts carry DSCP CS6 (network control).
@@ -85,6 +87,7 @@ class _VrrpSocket:
         self.ifindex = _ifindex(ifname)
         self.dropped = 0  # packets read but unusable (malformed IP header)
         self._buf = bytearray(_RECV_SIZE)
+        self._view = memoryview(self._buf)
         self._sock = socket.socket(af, socket.SOCK_RAW, proto)
         try:
             self._sock.setsockopt(
@@ -128,7 +131,6 @@ class VrrpSocket4(_VrrpSocket):
         self._setopt(s.IPPROTO_IP, s.IP_HDRINCL, 1, "IP_HDRINCL")
         self._setopt(s.IPPROTO_IP, s.IP_MULTICAST_TTL, 255, "IP_MULTICAST_TTL")
         self._setopt(s.IPPROTO_IP, s.IP_MULTICAST_LOOP, 0, "IP_MULTICAST_LOOP")
-        self._setopt(s.IPPROTO_IP, IP_PKTINFO, 1, "IP_PKTINFO")
         mreqn = struct.pack("=4s4si", bytes(4), bytes(4), self.ifindex)
         self._setopt(s.IPPROTO_IP, s.IP_MULTICAST_IF, mreqn, "IP_MULTICAST_IF")
 
@@ -168,23 +170,36 @@ class VrrpSocket4(_VrrpSocket):
             ) from e
 
     def recv(self) -> ReceivedPacket | None:
-        """The next packet, or None when none is waiting."""
+        """The next packet, or None when none is waiting.
+
+        The socket is bound to its device, so the interface is known without
+        IP_PKTINFO, and the destination is in the IP header: a plain recv, no
+        ancillary data. The kernel validated the header (version, lengths,
+        checksum) before delivery; the lengths are still checked, cheaply.
+        """
+        buf, view = self._buf, self._view
         while True:
             try:
-                n, anc, _flags, _addr = self._sock.recvmsg_into([self._buf], _CMSG_SPACE)
+                n = self._sock.recv_into(buf)
             except (BlockingIOError, InterruptedError):
                 return None
-            ifindex = self.ifindex
-            for level, kind, data in anc:
-                if level == socket.IPPROTO_IP and kind == IP_PKTINFO:
-                    ifindex = _IN_PKTINFO.unpack_from(data)[0]
-            try:
-                # The kernel verified the IPv4 header checksum before delivery.
-                hdr, body = parse_ipv4(memoryview(self._buf)[:n], verify_checksum=False)
-            except DecodeError:
+            if n < IPV4_HEADER_LEN:
                 self.dropped += 1
                 continue
-            return ReceivedPacket(4, ifindex, hdr.src, hdr.dst, hdr.ttl, bytes(body), hdr.tos)
+            vihl, tos, total, ttl, src, dst = _V4_FIELDS.unpack_from(buf)
+            hlen = (vihl & 0x0F) * 4
+            if vihl >> 4 != 4 or hlen < IPV4_HEADER_LEN or not hlen <= total <= n:
+                self.dropped += 1
+                continue
+            return ReceivedPacket(
+                4,
+                self.ifindex,
+                ipv4_from_packed(src),
+                ipv4_from_packed(dst),
+                ttl,
+                bytes(view[hlen:total]),
+                tos,
+            )
 
 
 class VrrpSocket6(_VrrpSocket):
@@ -263,10 +278,26 @@ class VrrpSocket6(_VrrpSocket):
                 hop_limit = _INT.unpack_from(data)[0]
             elif kind == IPV6_PKTINFO:
                 raw, ifindex = _IN6_PKTINFO.unpack_from(data)
-                dst = IPv6Address(raw)
-        src = ip_address(addr[0].split("%", 1)[0])
-        assert isinstance(src, IPv6Address)
-        return ReceivedPacket(6, ifindex, src, dst, hop_limit, bytes(self._buf[:n]))
+                dst = _interned6(raw)
+        src = _interned6(addr[0])
+        return ReceivedPacket(6, ifindex, src, dst, hop_limit, bytes(self._view[:n]))
+
+
+# Received IPv6 addresses, shared between packets as IPv4's are (wire.ipv4):
+# parsing one costs more than the rest of the receive. Bounded.
+_ADDRS6: dict[bytes | str, IPv6Address] = {}
+
+
+def _interned6(raw: bytes | str) -> IPv6Address:
+    """The IPv6Address of 16 packed bytes or of a text form with an optional
+    ``%scope`` (as recvmsg gives the source of a link-local sender)."""
+    a = _ADDRS6.get(raw)
+    if a is None:
+        if len(_ADDRS6) >= 4096:
+            _ADDRS6.clear()
+        text = raw.split("%", 1)[0] if isinstance(raw, str) else raw
+        a = _ADDRS6[raw] = IPv6Address(text)
+    return a
 
 
 def open_socket(ifname: str, family: int) -> VrrpSocket4 | VrrpSocket6:

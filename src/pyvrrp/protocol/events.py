@@ -1,8 +1,9 @@
 """Inputs and outputs of the virtual router: states, received adverts, actions.
 
-Everything here is a frozen dataclass or an enum, so the daemon and the tests can
-compare, log and hash them freely. The router never performs I/O: it returns a list
-of actions, in the order the daemon must perform them.
+Everything here is immutable (a frozen dataclass, a NamedTuple or an enum), so
+the daemon and the tests can compare, log and hash them freely. The router
+never performs I/O: it returns a list of actions, in the order the daemon must
+perform them.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv6Address
+from typing import NamedTuple
 
 IPAddress = IPv4Address | IPv6Address
 
@@ -43,9 +45,11 @@ class DropReason(enum.Enum):
     NOT_LISTENING = "not_listening"
 
 
-@dataclass(frozen=True, slots=True)
-class ReceivedAdvert:
+class ReceivedAdvert(NamedTuple):
     """An advert that already passed the wire and authentication checks.
+
+    A NamedTuple rather than a frozen dataclass: one is built for every advert
+    received, and a tuple costs a fraction of a frozen dataclass's __init__.
 
     ``source`` is the sender's primary address (the IP source address), used for
     the RFC 9568 §6.4.3 tie-break. ``advert_interval_cs`` is the Max Adver Int of

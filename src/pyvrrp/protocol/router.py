@@ -110,8 +110,10 @@ class VirtualRouter:
         # The live timer: armed at ``_armed_at`` for ``_duration`` (exact); its
         # float deadline for the daemon. The exact sum is only needed when the
         # timer fires, so a Backup resetting its down timer on every advert
-        # does no Fraction addition.
-        self._armed_at: Fraction | None = None
+        # does no Fraction arithmetic: ``_armed_at`` keeps the caller's float
+        # ``now`` as given (every float is an exact rational) and is made a
+        # Fraction only in handle_timer.
+        self._armed_at: Fraction | float | None = None
         self._duration: Fraction = Fraction(0)
         self._duration_f = 0.0
         self._deadline_f: float | None = None
@@ -176,13 +178,13 @@ class VirtualRouter:
         if advert.priority == PRIORITY_STOP:
             self.counters.priority_zero_received += 1
         if self.state is State.BACKUP:
-            return self._backup_receive(advert, Fraction(now))
-        return self._master_receive(advert, Fraction(now))
+            return self._backup_receive(advert, now)
+        return self._master_receive(advert, now)
 
     def handle_timer(self, now: float) -> list[Action]:
         """Fire the live timer if it is due (a call before the deadline is a no-op)."""
         t = Fraction(now)
-        if self._armed_at is None or t + _EARLY < self._armed_at + self._duration:
+        if self._armed_at is None or t + _EARLY < Fraction(self._armed_at) + self._duration:
             return []
         if self._timer is Timer.ADVER:
             # RFC 9568 §6.4.3: "If the Adver_Timer fires, then: Send an
@@ -316,7 +318,7 @@ class VirtualRouter:
 
     # ------------------------------------------------------------ rules
 
-    def _backup_receive(self, advert: ReceivedAdvert, now: Fraction) -> list[Action]:
+    def _backup_receive(self, advert: ReceivedAdvert, now: float) -> list[Action]:
         """RFC 9568 §6.4.2 / RFC 3768 §6.4.2: an advert heard in BACKUP."""
         if advert.priority == PRIORITY_STOP:
             # "If the Priority in the ADVERTISEMENT is zero, then: Set the
@@ -334,7 +336,7 @@ class VirtualRouter:
             # ends its adverts are taken as if we were nopreempt. Afterwards
             # they are discarded and the Master_Down_Timer runs out.
             if self._preempt_after is None:
-                self._preempt_after = now + cs_to_seconds(self.params.preempt_delay_cs)
+                self._preempt_after = Fraction(now) + cs_to_seconds(self.params.preempt_delay_cs)
             accept = now < self._preempt_after
         if not accept:
             # "Else: Discard the ADVERTISEMENT" -- the down timer keeps running,
@@ -352,7 +354,7 @@ class VirtualRouter:
         self._arm(Timer.MASTER_DOWN, now, self.master_down_interval())
         return []
 
-    def _master_receive(self, advert: ReceivedAdvert, now: Fraction) -> list[Action]:
+    def _master_receive(self, advert: ReceivedAdvert, now: float) -> list[Action]:
         """RFC 9568 §6.4.3 / RFC 3768 §6.4.3: an advert heard in MASTER."""
         ours = self.effective_priority
         if advert.priority == PRIORITY_STOP:
@@ -427,7 +429,7 @@ class VirtualRouter:
 
     # ------------------------------------------------------------ helpers
 
-    def _arm(self, timer: Timer, now: Fraction, duration: Fraction) -> None:
+    def _arm(self, timer: Timer, now: Fraction | float, duration: Fraction) -> None:
         self._timer = timer
         self._armed_at = now
         if duration is not self._duration:  # the same cached interval, advert after advert

@@ -24,7 +24,8 @@ _ADDRS: dict[bytes, IPv4Address] = {}
 _ADDRS_MAX = 4096
 
 
-def _address(raw: bytes) -> IPv4Address:
+def ipv4_from_packed(raw: bytes) -> IPv4Address:
+    """The IPv4Address of 4 packed bytes, shared between calls (bounded cache)."""
     a = _ADDRS.get(raw)
     if a is None:
         if len(_ADDRS) >= _ADDRS_MAX:
@@ -95,8 +96,8 @@ def parse_ipv4(
     if verify_checksum and internet_sum(view[:hlen]) != 0:
         raise DecodeError("ip_bad_checksum", "IPv4 header checksum is wrong")
     header = IPv4Header(
-        src=_address(src),
-        dst=_address(dst),
+        src=ipv4_from_packed(src),
+        dst=ipv4_from_packed(dst),
         ttl=ttl,
         protocol=proto,
         total_length=total,
