@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import argparse
 import socket
+import subprocess
 import sys
 import time
 from ipaddress import IPv4Address
+from pathlib import Path
 
 from _common import (
     Lab,
@@ -84,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--gap", type=float, default=0.05, help="seconds between bursts (0.05)")
     p.add_argument("--hmac", action="store_true", help="auth_hmac on both sides")
     p.add_argument("--repeat", type=int, default=3, help="measurements (default 3)")
+    p.add_argument("--profile", metavar="FILE", help="py-spy collapsed stacks of the Backup")
     p.add_argument("--quick", action="store_true", help="250 instances, 20 rounds, once")
     a = p.parse_args(argv)
     if a.quick:
@@ -114,6 +117,17 @@ def main(argv: list[str] | None = None) -> int:
             time.sleep(a.gap)
         wait_until(lambda: vip_count(backup) == 0, 10, 0.1)
         results = []
+        spy = None
+        if a.profile:
+            secs = a.repeat * (a.rounds * a.gap + 1)
+            spy_args = ["record", "--format", "raw", "-o", a.profile, "-r", "500"]
+            spy_args += ["--pid", str(backup.pids()[0]), "-d", str(int(secs) + 1), "--nonblocking"]
+            spy = subprocess.Popen(
+                [str(Path(sys.executable).parent / "py-spy"), *spy_args],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            time.sleep(1)
         for _ in range(a.repeat):
             time.sleep(0.5)
             n0 = received(backup)
@@ -127,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
             results.append(((c1 - c0) * 1e6, n1 - n0))
         for s in socks:
             s.close()
+        if spy is not None:
+            spy.wait()
         held = vip_count(backup) == 0
     print(f"# measured with {load_note()}")
     for cpu_us, n in results:

@@ -54,7 +54,7 @@ class StartupError(Exception):
     pass
 
 
-def _settle_heap() -> None:
+def _gc_settle() -> None:
     """After start-up or a reload: collect once, then move every object alive
     (the configuration, the instances, the loaded modules) out of the cyclic
     collector's reach. Adverts allocate briefly and steadily; without this,
@@ -221,30 +221,53 @@ class Daemon:
     # -- timers ----------------------------------------------------------------
 
     def _schedule(self, inst: Instance) -> None:
-        """Make the timer heap agree with the router's deadline. An entry is
-        pushed only when the deadline changed; superseded entries are skipped
-        when they surface."""
+        """Make the timer heap agree with the router's deadline.
+
+        Entries are lazy. A deadline earlier than the instance's entry is
+        pushed; a later one (a Backup's down timer, pushed back by every
+        advert) is not: the entry stays, and when it surfaces it is moved to
+        the instance's deadline then (:meth:`_top`). So a Backup costs one heap
+        operation per Master_Down_Interval, not one per advert."""
         name = inst.cfg.name
         d = inst.router.next_deadline()
-        if self._scheduled.get(name) == d:
+        if d is None:
+            return  # its entry, if any, is dropped when it surfaces
+        cur = self._scheduled.get(name)
+        if cur is not None and cur <= d:
             return
         self._scheduled[name] = d
-        if d is None:
-            self._arm()
-            return
         heapq.heappush(self._heap, (d, next(self._seq), name))
-        # A Backup pushes its deadline back with every advert: the armed timer
-        # (earlier) stays, and only an earlier deadline re-arms it.
         timer = self._timer
         if timer is None or d - _WAKE_EARLY < timer.when():
             self._arm()
 
+    def _top(self) -> tuple[float, int, str] | None:
+        """The first live heap entry, its deadline the instance's own: entries
+        superseded by an earlier push or of removed instances are dropped, and
+        one whose instance's deadline moved on is moved with it."""
+        heap, scheduled = self._heap, self._scheduled
+        while heap:
+            top = heap[0]
+            d, _, name = top
+            if scheduled.get(name) != d:
+                heapq.heappop(heap)  # superseded or removed
+                continue
+            inst = self.instances.get(name)
+            real = inst.router.next_deadline() if inst is not None else None
+            if real == d:
+                return top
+            if real is None:
+                scheduled[name] = None
+                heapq.heappop(heap)
+            else:
+                scheduled[name] = real
+                heapq.heapreplace(heap, (real, next(self._seq), name))
+        return None
+
     def _arm(self) -> None:
         assert self._loop is not None
-        heap = self._heap
-        while heap and self._scheduled.get(heap[0][2]) != heap[0][0]:
-            heapq.heappop(heap)  # superseded or removed
-        if not heap:
+        top = self._top()
+        if top is None:
             if self._timer is not None:
                 self._timer.cancel()
                 self._timer = None
@@ -253,9 +276,8 @@ class Daemon:
         # its own delay: wake a little early and sleep the rest precisely in
         # _on_timer, so a timer fires within tens of microseconds.
         # A timer armed no later than needed stays: when it fires with nothing
-        # due, _on_timer arms again. (A Backup pushes a deadline back with
-        # every advert; re-creating the asyncio timer each time was costly.)
-        when = heap[0][0] - _WAKE_EARLY
+        # due, _on_timer arms again.
+        when = top[0] - _WAKE_EARLY
         if self._timer is not None:
             if self._timer.when() <= when:
                 return
@@ -272,22 +294,20 @@ class Daemon:
         clock = self.clock
         started = clock.monotonic()
         while True:
-            while heap and self._scheduled.get(heap[0][2]) != heap[0][0]:
-                heapq.heappop(heap)  # superseded or removed
-            if not heap:
+            top = self._top()
+            if top is None:
                 break
             now = clock.monotonic()
-            wait = heap[0][0] - now
+            wait = top[0] - now
             if wait > 2 * _WAKE_EARLY or now - started > _TIMER_BATCH:
                 break
             if wait > 0:
                 time.sleep(wait)
                 now = clock.monotonic()
-            while heap and heap[0][0] <= now:
-                deadline, _, name = heapq.heappop(heap)
-                inst = self.instances.get(name)
-                if inst is None or self._scheduled.get(name) != deadline:
-                    continue
+            while (top := self._top()) is not None and top[0] <= now:
+                heapq.heappop(heap)
+                name = top[2]
+                inst = self.instances[name]
                 self._scheduled[name] = None
                 self._perform(inst, inst.router.handle_timer(now), now)
                 self._schedule(inst)
@@ -573,7 +593,7 @@ class Daemon:
             from pyvrrp.daemon.metrics import start_metrics
 
             start_metrics(self, self.metrics_addr)
-        _settle_heap()
+        _gc_settle()
         sd_notify(f"READY=1\nSTATUS=running {len(self.instances)} instance(s)")
         log.info("pyvrrp running %d instance(s) from %s", len(self.instances), self.config_path)
         await self._stopping.wait()
@@ -701,7 +721,7 @@ class Daemon:
             self._schedule(inst)
         self._start_script_tasks()
         self.reloads += 1
-        _settle_heap()
+        _gc_settle()
         log.info(
             "reloaded %s: %d instance(s)",
             self.config_path,

@@ -28,7 +28,7 @@ from pyvrrp.protocol import (
     State,
     VirtualRouter,
 )
-from pyvrrp.wire import Advert, DecodedAdvert, DecodeError, decode, split
+from pyvrrp.wire import Advert, DecodeError, decode, split
 from pyvrrp.wire.vrrp import (
     AUTH_NONE,
     AUTH_PASS,
@@ -127,7 +127,7 @@ class Instance:
         self._key_seen: tuple[int | None, str | None] | None = None
         self._alarm_log = RateLimitedLog(log, interval=cfg.advert_int)
         self._memo_key: tuple[bytes, IPAddr, IPAddr] | None = None
-        self._memo: DecodedAdvert | None = None
+        self._memo: ReceivedAdvert | None = None
         self._last_dst: IPAddr | None = None
         self._last_dst_multicast = False
         #: Built adverts by priority; emptied by reconfigure().
@@ -299,6 +299,16 @@ class Instance:
         elif cfg.min_ttl is not None and ttl < cfg.min_ttl:
             return self.drop("ttl")
         auth = self.auth
+        # A Backup hears the same advert from the same Master over and over. The
+        # last one accepted is kept with the key it was judged on: the whole
+        # message and both addresses when unsigned, the PDU (the signed part)
+        # and both addresses once auth_hmac has accepted the trailer. Every check
+        # below is a function of that key and of the configuration (a reload
+        # forgets the memo), so an identical advert goes straight to the router.
+        if auth is None:
+            memo_key = (payload, src, dst)
+            if memo_key == self._memo_key and self._memo is not None:
+                return self._to_router(self._memo, now)
         try:
             pdu, trailer, _ = split(payload, family=cfg.family, allow_trailer=auth is not None)
         except DecodeError as exc:
@@ -323,25 +333,22 @@ class Instance:
                 notes.append(_AuthSkew(src))
             if outcome is Outcome.MISSING:
                 notes.append(_AuthRejected(outcome, src, accepted=True))
-        # A Backup hears the same advert from the same Master over and over:
-        # the last one decoded is kept, and an identical PDU between the same
-        # addresses (so with the same checksum verdict) is not decoded again.
-        memo_key = (pdu, src, dst)
-        if memo_key == self._memo_key and self._memo is not None:
-            d = self._memo
-        else:
-            try:
-                d = decode(
-                    payload,
-                    family=cfg.family,
-                    src=src,
-                    dst=dst,
-                    allow_trailer=auth is not None,
-                    check_checksum=not kernel_checksum,
-                )
-            except DecodeError as exc:
-                return self.drop(exc.reason)
-            self._memo_key, self._memo = memo_key, d
+            memo_key = (pdu, src, dst)
+            if memo_key == self._memo_key and self._memo is not None:
+                if notes:
+                    return [*notes, *self._to_router(self._memo, now)]
+                return self._to_router(self._memo, now)
+        try:
+            d = decode(
+                payload,
+                family=cfg.family,
+                src=src,
+                dst=dst,
+                allow_trailer=auth is not None,
+                check_checksum=not kernel_checksum,
+            )
+        except DecodeError as exc:
+            return self.drop(exc.reason)
         a = d.advert
         if cfg.version == 2 and auth is None:
             # RFC 3768 §5.3.6: the authentication type must match ours.
@@ -350,16 +357,15 @@ class Instance:
                 return self.drop("auth_type_mismatch")
             if self._pass is not None and a.auth_data != self._pass:
                 return self.drop("auth_pass_mismatch")
+        received = ReceivedAdvert(src, a.priority, a.interval_cs, a.version, a.vrid, a.addresses)
+        self._memo_key, self._memo = memo_key, received
         if notes:
-            return [*notes, *self._to_router(a, src, now)]
-        return self._to_router(a, src, now)
+            return [*notes, *self._to_router(received, now)]
+        return self._to_router(received, now)
 
-    def _to_router(self, a: Advert, src: IPAddr, now: float) -> list[Action]:
+    def _to_router(self, advert: ReceivedAdvert, now: float) -> list[Action]:
         self.stats.adverts_received += 1
-        actions = self.router.receive_advert(
-            ReceivedAdvert(src, a.priority, a.interval_cs, a.version, a.vrid, a.addresses),
-            now,
-        )
+        actions = self.router.receive_advert(advert, now)
         for act in actions:
             if isinstance(act, Dropped):
                 self.drops[act.reason.value] += 1
