@@ -44,34 +44,41 @@ from pyvrrp.wire import Advert, build_ipv4_header, encode, encode_pdu
 GROUP = IPv4Address("224.0.0.18")
 
 
-def bursts(count: int, rounds: int, signed: bool) -> list[list[tuple[int, bytes]]]:
-    """``rounds`` bursts of one advert (interface index, IPv4 packet) per
-    instance, from the Master's address on each interface at priority 200."""
-    signers: dict[tuple[int, int], HmacAuth] = {}
-    out = []
-    t0 = time.time_ns()
-    for r in range(rounds):
-        burst = []
+class Bursts:
+    """Bursts of one advert (interface index, IPv4 packet) per instance, from
+    the Master's address on each interface at priority 200. Unsigned bursts
+    are built once; signed ones just before they are sent (the trailer's
+    sequence follows the clock, and auth_hmac refuses stale ones)."""
+
+    def __init__(self, count: int, signed: bool) -> None:
+        self.items = []
         for n in range(count):
             k, vrid = divmod(n, PER_IFACE)
             vrid += 1
             src = IPv4Address(f"10.0.{k + 1}.1")
             advert = Advert(3, 4, vrid, 200, 100, (IPv4Address(vip(k, vrid).split("/")[0]),))
-            trailer = None
+            auth = None
             if signed:
-                auth = signers.get((k, vrid))
-                if auth is None:
-                    auth = signers[(k, vrid)] = HmacAuth(
-                        HmacSettings(keys={1: Secret(bytes.fromhex(KEY[4:]))}, active_key=1),
-                        family=4,
-                        version=3,
-                        vrid=vrid,
-                    )
-                trailer = auth.sign(bytes(encode_pdu(advert)), src, t0 + r * 10**6)
+                auth = HmacAuth(
+                    HmacSettings(keys={1: Secret(bytes.fromhex(KEY[4:]))}, active_key=1),
+                    family=4,
+                    version=3,
+                    vrid=vrid,
+                )
+            self.items.append((k, src, advert, bytes(encode_pdu(advert)), auth))
+        self.plain = None if signed else self._build()
+
+    def _build(self) -> list[tuple[int, bytes]]:
+        now = time.time_ns()
+        burst = []
+        for k, src, advert, pdu, auth in self.items:
+            trailer = auth.sign(pdu, src, now) if auth is not None else None
             payload = encode(advert, src=src, dst=GROUP, trailer=trailer)
             burst.append((k, build_ipv4_header(src, GROUP, len(payload)) + payload))
-        out.append(burst)
-    return out
+        return burst
+
+    def next(self) -> list[tuple[int, bytes]]:
+        return self.plain if self.plain is not None else self._build()
 
 
 def received(d: PyvrrpDaemon) -> int:
@@ -94,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     impl = "pyvrrp+hmac" if a.hmac else "pyvrrp"
     ifaces = max(1, -(-a.count // PER_IFACE))
     header(f"backup: CPU per advert of a pyvrrp Backup, {a.count} instances, {impl}")
-    packets = bursts(a.count, a.rounds * a.repeat + 5, a.hmac)
+    packets = Bursts(a.count, a.hmac)
     with Lab() as lab:
         m_node, b_node = build(lab, ifaces)
         backup = PyvrrpDaemon(lab, b_node, f"{impl}-b")
@@ -111,9 +118,8 @@ def main(argv: list[str] | None = None) -> int:
             for k, pkt in burst:
                 socks[k].sendto(pkt, (str(GROUP), 0))
 
-        it = iter(packets)
         for _ in range(5):  # the Backup learns its Master
-            send(next(it))
+            send(packets.next())
             time.sleep(a.gap)
         wait_until(lambda: vip_count(backup) == 0, 10, 0.1)
         results = []
@@ -133,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
             n0 = received(backup)
             c0 = pids_sched_seconds(backup.pids())
             for _ in range(a.rounds):
-                send(next(it))
+                send(packets.next())
                 time.sleep(a.gap)
             time.sleep(0.3)
             c1 = pids_sched_seconds(backup.pids())

@@ -129,6 +129,7 @@ class Instance:
         self._memo_key: tuple[bytes, IPAddr, IPAddr] | None = None
         self._memo: ReceivedAdvert | None = None
         self._last_dst: IPAddr | None = None
+        self._keys_watched_until = 0
         self._last_dst_multicast = False
         #: Built adverts by priority; emptied by reconfigure().
         self._pdus: dict[int, bytes] = {}
@@ -155,6 +156,7 @@ class Instance:
         self._pdus = {}
         self._sent = {}
         self._memo_key = self._memo = None
+        self._keys_watched_until = 0
         self.destinations = tuple(cfg.unicast_peers) if cfg.unicast else (cfg.mcast_group,)
         self.style = self._style()
         self._pass = self._v2_auth_data()
@@ -324,8 +326,12 @@ class Instance:
             # dropped as bad_checksum: the tag does not cover the checksum.)
             skews = auth.skew_warnings
             outcome = auth.verify(pdu, trailer, src, wall_ns)
-            if outcome is Outcome.OK and auth.signs:
-                self.watch_keys(wall_ns)  # a Backup alarms too (cheap: the plan is cached)
+            if outcome is Outcome.OK and not 0 < self._keys_watched_until - wall_ns <= 10**9:
+                # A Backup alarms too (key change, last-key expiry), looked at
+                # once a second rather than per advert (and at once if the
+                # wall clock stepped back).
+                self._keys_watched_until = wall_ns + 1_000_000_000
+                self.watch_keys(wall_ns)
             if not auth.accepts(outcome):
                 self.drops["auth_" + outcome.value] += 1
                 return [_AuthRejected(outcome, src)]
