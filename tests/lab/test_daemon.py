@@ -221,3 +221,48 @@ def test_multicast_advert_with_ttl_below_255_is_dropped_and_counted(lab) -> None
         time.sleep(0.1)
     assert nodes[1].state() == "MASTER"
     assert nodes[1].instance()["drops"].get("ttl", 0) >= 5
+
+
+@pytest.mark.parametrize("auth", [False, True], ids=["plain", "hmac"])
+def test_many_instances_on_one_interface_settle_and_fail_over(lab, auth) -> None:
+    """40 instances on one socket: enough that the daemon reads it in clumps
+    (core.COALESCE_MIN_INSTANCES). Every advert is still counted, the Backup
+    holds no address while the Master lives, and takes every one over after a
+    kill within Master_Down_Interval plus a margin."""
+    from pyvrrp.daemon.core import COALESCE_MIN_INSTANCES
+
+    count = COALESCE_MIN_INSTANCES + 8
+    hmac = HmacBlock({1: K1}) if auth else None
+
+    def config(i: int, node: object) -> str:
+        return "".join(
+            instance_config(
+                name=f"VI_{v}",
+                vrid=v,
+                priority=(150, 100)[i],
+                advert_int=ADV,
+                vips=(f"10.0.2.{v}/32",),
+                hmac=hmac,
+            )
+            for v in range(1, count + 1)
+        )
+
+    _, nodes = start_group(lab, 2, config)
+    vips = {f"10.0.2.{v}/32" for v in range(1, count + 1)}
+
+    def held(n: PyvrrpNode) -> set[str]:
+        return vips & n.addresses()
+
+    wait_for(lambda: held(nodes[0]) == vips and not held(nodes[1]), mdi(100) + 5)
+    before = {i["name"]: i["adverts_received"] for i in nodes[1].status()["instances"]}
+    time.sleep(4 * ADV)
+    after = nodes[1].status()["instances"]
+    assert all(i["state"] == "BACKUP" for i in after)
+    # Every instance heard its Master's adverts (3 or more in 4 intervals).
+    assert all(i["adverts_received"] - before[i["name"]] >= 3 for i in after), after
+    assert not held(nodes[1])
+    t0 = time.monotonic()
+    nodes[0].kill()
+    wait_for(lambda: held(nodes[1]) == vips, mdi(100) + 3)
+    assert time.monotonic() - t0 < mdi(100) + 1.5
+    assert all(i["state"] == "MASTER" for i in nodes[1].status()["instances"])
