@@ -341,9 +341,7 @@ class Instance:
                 notes.append(_AuthRejected(outcome, src, accepted=True))
             memo_key = (pdu, src, dst)
             if memo_key == self._memo_key and self._memo is not None:
-                if notes:
-                    return [*notes, *self._to_router(self._memo, now)]
-                return self._to_router(self._memo, now)
+                return self._to_router(self._memo, now, notes)
         try:
             d = decode(
                 payload,
@@ -365,17 +363,18 @@ class Instance:
                 return self.drop("auth_pass_mismatch")
         received = ReceivedAdvert(src, a.priority, a.interval_cs, a.version, a.vrid, a.addresses)
         self._memo_key, self._memo = memo_key, received
-        if notes:
-            return [*notes, *self._to_router(received, now)]
-        return self._to_router(received, now)
+        return self._to_router(received, now, notes)
 
-    def _to_router(self, advert: ReceivedAdvert, now: float) -> list[Action]:
+    def _to_router(
+        self, advert: ReceivedAdvert, now: float, notes: list[Any] | None = None
+    ) -> list[Any]:
+        """The router's actions for an accepted advert, after any ``notes``."""
         self.stats.adverts_received += 1
         actions = self.router.receive_advert(advert, now)
         for act in actions:
             if isinstance(act, Dropped):
                 self.drops[act.reason.value] += 1
-        return actions
+        return [*notes, *actions] if notes else actions
 
     # -- status -------------------------------------------------------------------
 

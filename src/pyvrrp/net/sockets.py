@@ -23,7 +23,6 @@ VRRP_GROUP4 = IPv4Address("224.0.0.18")
 VRRP_GROUP6 = IPv6Address("ff02::12")
 
 # From <linux/in.h> / <linux/in6.h>; Python 3.11 lacks some of them.
-IP_PKTINFO = 8
 IP_MULTICAST_ALL = 49
 IPV6_CHECKSUM = 7  # socket option number (the VRRP checksum lives at offset 6)
 IPV6_RECVPKTINFO = 49
