@@ -8,6 +8,7 @@ from ipaddress import ip_address
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tag_impl import tag_impl  # noqa: F401  (every test here runs with the C and the Python tag)
 
 from pyvrrp.auth.hmac_auth import HmacAuth, HmacSettings, default_time_window
 from pyvrrp.auth.keys import KeyValueError, Secret, load_key

@@ -6,6 +6,7 @@ import json
 from ipaddress import ip_address
 
 import pytest
+from tag_impl import tag_impl  # noqa: F401  (every test here runs with the C and the Python tag)
 
 from pyvrrp.auth.hmac_auth import HmacAuth, HmacSettings
 from pyvrrp.auth.keys import Secret

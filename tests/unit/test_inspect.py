@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from tag_impl import tag_impl  # noqa: F401  (every test here runs with the C and the Python tag)
 
 from pyvrrp.cli import main
 

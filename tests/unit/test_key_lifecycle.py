@@ -12,6 +12,7 @@ from ipaddress import ip_address
 from pathlib import Path
 
 import pytest
+from tag_impl import tag_impl  # noqa: F401  (every test here runs with the C and the Python tag)
 
 from pyvrrp.auth.hmac_auth import HmacAuth, HmacSettings, NoSendingKey
 from pyvrrp.auth.keys import Secret, load_key

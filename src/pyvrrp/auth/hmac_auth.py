@@ -12,12 +12,11 @@ import struct
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from hmac import compare_digest as _compare
 from ipaddress import IPv4Address, IPv6Address
 
 from pyvrrp.auth.keys import Secret, check_key_id
 from pyvrrp.auth.lifecycle import FAR_FUTURE, FAR_PAST, KeyPlan, Lifetime, plan
-from pyvrrp.auth.mac import PreparedKey, mac_message
+from pyvrrp.auth.mac import PreparedKey
 from pyvrrp.auth.outcome import AntiReplay, Mode, Outcome
 from pyvrrp.auth.sequence import NS_PER_SEC, SEQ_HALF, SEQ_MOD, SendSequence, sec_delta
 
@@ -105,8 +104,6 @@ _OUTCOME_LIST = tuple(Outcome)
         Outcome.REVOKED_KEY,
     )
 )
-_ZERO2 = b"\x00\x00"
-_ZERO16 = bytes(16)
 _NS = NS_PER_SEC
 
 
@@ -256,7 +253,7 @@ class HmacAuth:
         key = self._keys[key_id]
         seq = self.send_sequence.next(now_ns, time_mode=self.time_mode, window=self.window)
         head = _HEAD.pack(EXT_TYPE_HMAC_SHA256_128, key_id, 0, seq)
-        return head + key.tag(mac_message(self._pseudo_for(_packed(source)), pdu, head))
+        return head + key.sign(self._pseudo_for(_packed(source)), pdu, head)
 
     def _pseudo_for(self, source: bytes) -> bytes:
         p = self._pseudo.get(source)
@@ -337,12 +334,7 @@ class HmacAuth:
             self.last_outcome_ns[_I_UNKNOWN_PEER] = now_ns
             return Outcome.UNKNOWN_PEER
         # 4. The tag, compared in constant time.
-        pseudo = self._pseudo.get(src) or self._pseudo_for(src)
-        inner = key.inner.copy()
-        inner.update(b"".join((pseudo, pdu[:6], _ZERO2, pdu[8:], trailer[:12], _ZERO16)))
-        outer = key.outer.copy()
-        outer.update(inner.digest())
-        if not _compare(outer.digest()[:16], trailer[12:]):
+        if not key.check(self._pseudo.get(src) or self._pseudo_for(src), pdu, trailer):
             counts[_I_BAD] += 1
             self.last_outcome_ns[_I_BAD] = now_ns
             if state is not None:

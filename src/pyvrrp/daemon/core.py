@@ -58,6 +58,12 @@ class StartupError(Exception):
     pass
 
 
+def _tag_accelerated() -> bool:
+    from pyvrrp.auth import mac
+
+    return mac.ACCELERATED
+
+
 def _gc_settle() -> None:
     """After start-up or a reload: collect once, then move every object alive
     (the configuration, the instances, the loaded modules) out of the cyclic
@@ -623,6 +629,11 @@ class Daemon:
         _gc_settle()
         sd_notify(f"READY=1\nSTATUS=running {len(self.instances)} instance(s)")
         log.info("pyvrrp running %d instance(s) from %s", len(self.instances), self.config_path)
+        if not _tag_accelerated() and any(i.auth is not None for i in self.instances.values()):
+            log.warning(
+                "auth_hmac tags computed in pure Python: the C extension "
+                "pyvrrp.auth._tagc is not built (about half the verify rate)"
+            )
         await self._stopping.wait()
         sd_notify("STOPPING=1")
         await self.shutdown()
@@ -767,5 +778,6 @@ class Daemon:
             "uptime": round(now - self.started_at, 3),
             "reloads": self.reloads,
             "reload_failures": self.reload_failures,
+            "auth_hmac_tag": "c" if _tag_accelerated() else "python",
             "instances": [i.status(now, wall_ns) for i in self.instances.values()],
         }
