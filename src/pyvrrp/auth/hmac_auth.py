@@ -105,6 +105,7 @@ _OUTCOME_LIST = tuple(Outcome)
     )
 )
 _NS = NS_PER_SEC
+_OK = Outcome.OK
 
 
 def _packed(source: IPAddr | bytes) -> bytes:
@@ -302,14 +303,15 @@ class HmacAuth:
         # 2. Stale (time mode): before the digest, so old captures cost nothing.
         # The window is kept as sequence bounds for the current second, so the
         # common case is one comparison of two integers.
-        window = self.window
         time_mode = self.time_mode
+        fresh = False
         if time_mode:
             if now_ns != self._now_ns:
                 self._set_now(now_ns)
-            if not self._seq_lo <= seq < self._seq_hi:
+            fresh = self._seq_lo <= seq < self._seq_hi
+            if not fresh:
                 delta = sec_delta(self._now_sec, seq >> 32)
-                if delta > window or delta < -window:
+                if delta > self.window or delta < -self.window:
                     counts[_I_STALE] += 1
                     self.last_outcome_ns[_I_STALE] = now_ns
                     self._note(src, "stale", now_ns, delta)
@@ -327,33 +329,34 @@ class HmacAuth:
             return outcome
         # Unicast: only configured peers have replay state; anyone else is
         # refused before the digest.
-        senders = self.senders
-        state = senders.get(src)
+        state = self.senders.get(src)
         if state is None and self._unicast:
             counts[_I_UNKNOWN_PEER] += 1
             self.last_outcome_ns[_I_UNKNOWN_PEER] = now_ns
             return Outcome.UNKNOWN_PEER
-        # 4. The tag, compared in constant time.
+        # 4. The tag, compared in constant time (one C call with the extension).
         if not key.check(self._pseudo.get(src) or self._pseudo_for(src), pdu, trailer):
             counts[_I_BAD] += 1
             self.last_outcome_ns[_I_BAD] = now_ns
             if state is not None:
                 self._note(src, "bad_hmac", now_ns)
             return Outcome.BAD_HMAC
-        # 5. Replay: strictly after the sender's last accepted sequence.
+        # 5. Replay: strictly after the sender's last accepted sequence. A mark
+        # outside the time window is forgotten (the sender's clock was fixed).
         if state is None:
             state = self._admit_multicast_sender(src)
         elif not self._unicast:
-            senders.move_to_end(src)
+            self.senders.move_to_end(src)
         hw = state.high_water
-        if hw is not None:
-            if time_mode and not self._seq_lo <= hw < self._seq_hi and self._outside(hw):
-                pass  # a mark outside the window is forgotten (the sender's clock was fixed)
-            elif hw == seq or (seq - hw) % SEQ_MOD >= SEQ_HALF:
-                counts[_I_REPLAY] += 1
-                self.last_outcome_ns[_I_REPLAY] = now_ns
-                self._note(src, "replay", now_ns)
-                return Outcome.REPLAY
+        if (
+            hw is not None
+            and (hw == seq or (seq - hw) % SEQ_MOD >= SEQ_HALF)
+            and not (time_mode and not self._seq_lo <= hw < self._seq_hi and self._outside(hw))
+        ):
+            counts[_I_REPLAY] += 1
+            self.last_outcome_ns[_I_REPLAY] = now_ns
+            self._note(src, "replay", now_ns)
+            return Outcome.REPLAY
         # 6. Accept; warn when the clocks drift past half the window.
         state.high_water = seq
         state.last_key_id = key_id
@@ -361,13 +364,13 @@ class HmacAuth:
         state.last_ok_ns = now_ns
         counts[_I_OK] += 1
         if time_mode:
-            delta = self._now_sec - (seq >> 32)
-            if not -0x8000_0000 <= delta < 0x8000_0000:
-                delta = sec_delta(self._now_sec, seq >> 32)  # the 32-bit second wrapped
+            # Inside the window bounds the plain difference is the skew;
+            # otherwise (the 32-bit second wraps nearby) the serial one.
+            delta = self._now_sec - (seq >> 32) if fresh else sec_delta(self._now_sec, seq >> 32)
             state.last_delta = delta
-            if 2 * abs(delta) > window:
+            if 2 * abs(delta) > self.window:
                 self.skew_warnings += 1
-        return Outcome.OK
+        return _OK
 
     def _set_now(self, now_ns: int) -> None:
         """Cache the current second and the sequence bounds of the freshness
