@@ -157,6 +157,8 @@ class HmacAuth:
         kept, so a key rotation causes no rejected advert."""
         self.settings = settings
         self.mode = settings.mode
+        #: Whether this instance signs its adverts (every mode but receive-only).
+        self.signs = settings.mode.signs
         self.time_mode = settings.anti_replay is AntiReplay.TIME
         self.window = settings.time_window
         self._now_ns = -1  # recompute the window bounds
@@ -186,10 +188,6 @@ class HmacAuth:
                 (p.packed, old.get(p.packed) or SenderState()) for p in peers
             )
             self._unicast = True
-
-    @property
-    def signs(self) -> bool:
-        return self.mode.signs
 
     @property
     def counters(self) -> dict[Outcome, int]:
@@ -246,15 +244,19 @@ class HmacAuth:
         """The 28-byte trailer for ``pdu`` sent from ``source``. Called once per
         advertisement; every unicast copy carries the same trailer. Raises
         :class:`NoSendingKey` when no key may sign now: never sends unsigned."""
-        if not self.mode.signs:
+        if not self.signs:
             raise NoSendingKey("this instance does not sign (mode receive-only)")
-        key_id = self.key_plan(now_ns).send_key
+        if not self._plan_lo <= now_ns < self._plan_hi:
+            self._replan(now_ns)
+        key_id = self._plan.send_key  # type: ignore[union-attr]
         if key_id is None:
             raise NoSendingKey("no key may sign now")
-        key = self._keys[key_id]
         seq = self.send_sequence.next(now_ns, time_mode=self.time_mode, window=self.window)
         head = _HEAD.pack(EXT_TYPE_HMAC_SHA256_128, key_id, 0, seq)
-        return head + key.sign(self._pseudo_for(_packed(source)), pdu, head)
+        src = _packed(source)
+        return head + self._keys[key_id].sign(
+            self._pseudo.get(src) or self._pseudo_for(src), pdu, head
+        )
 
     def _pseudo_for(self, source: bytes) -> bytes:
         p = self._pseudo.get(source)

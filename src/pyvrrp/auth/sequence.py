@@ -47,9 +47,10 @@ class SendSequence:
         self.last = last
 
     def next(self, now_ns: int, *, time_mode: bool, window: int) -> int:
-        candidate = clock_sequence(now_ns)
+        sec, ns = divmod(now_ns, NS_PER_SEC)  # clock_sequence(now_ns), inline
+        candidate = (sec & 0xFFFFFFFF) << 32 | (ns * 65536 // NS_PER_SEC) << 16
         last = self.last
-        if last is None or serial_gt(candidate, last):
+        if last is None or (candidate != last and (candidate - last) % SEQ_MOD < SEQ_HALF):
             seq = candidate
         elif time_mode and sec_delta(last >> 32, candidate >> 32) > window:
             seq = candidate

@@ -113,6 +113,7 @@ class Instance:
     def __init__(self, cfg: InstanceConfig, primary: IPAddr, now: float) -> None:
         self.cfg = cfg
         self.primary = primary
+        self._primary_packed = primary.packed
         self.router = VirtualRouter(router_params(cfg, primary))
         settings = hmac_settings(cfg)
         self.auth = None if settings is None else _new_auth(cfg, settings)
@@ -174,24 +175,31 @@ class Instance:
 
     def build_adverts(self, priority: int, wall_ns: int) -> list[tuple[IPAddr, bytes]]:
         """(destination, payload) for every copy of one advert: signed once,
-        the same trailer on every unicast copy; the IPv4 v3 checksum depends
-        on the destination, the trailer does not."""
+        the same trailer on every unicast copy.
+
+        The checksummed PDU of each destination is built once per priority:
+        an IPv4 checksum covers the PDU only (the IPv4 v3 one depends on the
+        destination, never on the trailer) and IPv6's is the kernel's
+        (``_style``), so a signed advert is that PDU plus a fresh trailer."""
+        sent = self._sent.get(priority)
+        if sent is None:
+            sent = self._sent[priority] = self._checksummed(priority)
+        auth = self.auth
+        if auth is None or not auth.signs:
+            self.stats.adverts_sent += 1
+            return sent
+        if self.watch_keys(wall_ns) is None:
+            # No key may sign: send nothing at all, never an unsigned advert.
+            self.stats.adverts_suppressed += 1
+            return []
+        trailer = auth.sign(self._pdus[priority], self._primary_packed, wall_ns)
+        self.stats.adverts_sent += 1
+        return [(dst, payload + trailer) for dst, payload in sent]
+
+    def _checksummed(self, priority: int) -> list[tuple[IPAddr, bytes]]:
+        """The PDU at ``priority`` with its checksum for each destination."""
         cfg = self.cfg
-        signs = self.auth is not None and self.auth.signs
-        if not signs:
-            # Without a trailer the adverts of one priority never change.
-            cached = self._sent.get(priority)
-            if cached is not None:
-                self.stats.adverts_sent += 1
-                return cached
-        pdu = bytearray(self._pdu(priority))
-        pdu_len = len(pdu)
-        if self.auth is not None and signs:
-            if self.watch_keys(wall_ns) is None:
-                # No key may sign: send nothing at all, never an unsigned advert.
-                self.stats.adverts_suppressed += 1
-                return []
-            pdu += self.auth.sign(bytes(pdu), self.primary, wall_ns)
+        pdu = self._pdu(priority)
         out = []
         for dst in self.destinations:
             buf = bytearray(pdu)
@@ -201,16 +209,13 @@ class Instance:
                     buf,
                     version=cfg.version,
                     family=cfg.family,
-                    pdu_len=pdu_len,
+                    pdu_len=len(pdu),
                     style=self.style,
                     src=self.primary,
                     dst=dst,
                 ),
             )
             out.append((dst, bytes(buf)))
-        self.stats.adverts_sent += 1
-        if not signs:
-            self._sent[priority] = out
         return out
 
     def watch_keys(self, wall_ns: int) -> int | None:
