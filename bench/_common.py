@@ -417,8 +417,8 @@ def wait_until(pred: Callable[[], bool], timeout: float, interval: float = 0.02)
         try:
             if pred():
                 return time.monotonic() - start
-        except (OSError, KeyError, ValueError):
-            pass
+        except (OSError, KeyError, ValueError, subprocess.TimeoutExpired):
+            pass  # (an `ip` that hung once for 30 s while 2000 addresses came up)
         if time.monotonic() - start > timeout:
             raise TimeoutError(f"condition not met within {timeout:.1f}s")
         time.sleep(interval)

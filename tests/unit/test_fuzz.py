@@ -96,7 +96,9 @@ def drops_total(inst: Instance) -> int:
     return sum(inst.drops.values())
 
 
-def feed(t: Target, payload: bytes, src: Any, dst: Any, ttl: int, now: float, wall: int) -> None:
+def feed(
+    t: Target, payload: bytes, src: Any, dst: Any, ttl: int, now: float, wall: int
+) -> list[Any]:
     """One packet through the receive path, checked against the properties."""
     inst, r = t.inst, t.inst.router
     before = (r.state, r.next_deadline(), r.master_address, r.addresses_held)
@@ -117,6 +119,7 @@ def feed(t: Target, payload: bytes, src: Any, dst: Any, ttl: int, now: float, wa
         assert after == before, (payload.hex(), before, after)
     for a in actions:
         assert not isinstance(a, AuthSkew) or inst.auth is not None
+    return actions
 
 
 def mutate(data: bytes, rnd: random.Random) -> bytes:
@@ -143,8 +146,18 @@ def mutate(data: bytes, rnd: random.Random) -> bytes:
 PacketMaker = Callable[[Target, random.Random], tuple[bytes, Any, Any, int, int]]
 
 
-def run_packets(flavour: str, master: bool, seed: int, count: int) -> Target:
-    """``count`` packets (random, valid, mutated, replayed, spoofed) into one instance."""
+def run_packets(
+    flavour: str,
+    master: bool,
+    seed: int,
+    count: int,
+    *,
+    trace: list[Any] | None = None,
+    forget_memo: bool = False,
+) -> Target:
+    """``count`` packets (random, valid, mutated, replayed, spoofed) into one
+    instance; ``trace`` collects each packet's actions; ``forget_memo`` clears
+    the instance's memo of the last accepted advert before every packet."""
     rnd = random.Random(seed)
     t = make_target(flavour, master=master)
     now, wall = NOW + 0.5, T0
@@ -168,7 +181,11 @@ def run_packets(flavour: str, master: bool, seed: int, count: int) -> Target:
                 src = rnd.choice([t.src, _spoof(t.src, rnd)])
                 ttl = rnd.choice([255, 254, 1, 0])
                 dst = rnd.choice([t.dst, _spoof(t.dst, rnd)])
-        feed(t, payload, src, dst, ttl, now, wall)
+        if forget_memo:
+            t.inst._memo_key = t.inst._memo = None
+        actions = feed(t, payload, src, dst, ttl, now, wall)
+        if trace is not None:
+            trace.append((actions, t.inst.router.state))
         # Timers keep running as in the daemon, so the state machine moves.
         deadline = t.inst.router.next_deadline()
         if deadline is not None and deadline <= now:
@@ -203,6 +220,20 @@ STRATEGIES: dict[str, dict[str, Any]] = {
 @given(**STRATEGIES["test_packet_path_sequences"])
 def test_packet_path_sequences(flavour: str, master: bool, seed: int) -> None:
     run_packets(flavour, master, seed, 40)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(**STRATEGIES["test_packet_path_sequences"])
+def test_memo_of_the_last_advert_changes_nothing(flavour: str, master: bool, seed: int) -> None:
+    """The same packets with and without the memo (the last accepted advert,
+    whole or as the PDU before a trailer): the same actions, drops, counters."""
+    runs = []
+    for forget in (False, True):
+        trace: list[Any] = []
+        t = run_packets(flavour, master, seed, 150, trace=trace, forget_memo=forget)
+        auth = None if t.inst.auth is None else t.inst.auth.counters
+        runs.append((trace, dict(t.inst.drops), t.inst.stats, auth))
+    assert runs[0] == runs[1]
 
 
 @settings(max_examples=200, deadline=None)

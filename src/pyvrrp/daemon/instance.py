@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv6Address
 from typing import Any
 
-from pyvrrp.auth.hmac_auth import HmacAuth, HmacSettings
+from pyvrrp.auth.hmac_auth import TRAILER_LEN, HmacAuth, HmacSettings
 from pyvrrp.auth.lifecycle import ALARM_ALL_KEYS_REVOKED, key_states
 from pyvrrp.auth.outcome import AntiReplay, Mode, Outcome
 from pyvrrp.auth.rollout import NS, SenderView, readiness, rollout_window_s
@@ -312,16 +312,32 @@ class Instance:
         # and both addresses once auth_hmac has accepted the trailer. Every check
         # below is a function of that key and of the configuration (a reload
         # forgets the memo), so an identical advert goes straight to the router.
+        # A signed advert differs from the last only in its trailer: when the
+        # bytes before the trailer are the memo's PDU, split() (a function of
+        # those bytes and the length) has already said yes to them.
+        trailer: bytes | None
         if auth is None:
             memo_key = (payload, src, dst)
             if memo_key == self._memo_key and self._memo is not None:
                 return self._to_router(self._memo, now)
-        try:
-            pdu, trailer, _ = split(payload, family=cfg.family, allow_trailer=auth is not None)
-        except DecodeError as exc:
-            return self.drop(exc.reason)
-        if pdu[0] >> 4 != cfg.version:
-            return self.drop("version_mismatch")
+            known = None
+        else:
+            known = None if self._memo_key is None else self._memo_key[0]
+            if (
+                known is not None
+                and len(payload) == len(known) + TRAILER_LEN
+                and payload.startswith(known)
+            ):
+                pdu, trailer = known, payload[-TRAILER_LEN:]
+            else:
+                known = None
+        if known is None:
+            try:
+                pdu, trailer, _ = split(payload, family=cfg.family, allow_trailer=auth is not None)
+            except DecodeError as exc:
+                return self.drop(exc.reason)
+            if pdu[0] >> 4 != cfg.version:
+                return self.drop("version_mismatch")
         notes: list[Any] = []
         if auth is not None:
             # auth_hmac judges the packet from its header and length alone, before
@@ -337,7 +353,7 @@ class Instance:
                 # wall clock stepped back).
                 self._keys_watched_until = wall_ns + 1_000_000_000
                 self.watch_keys(wall_ns)
-            if not auth.accepts(outcome):
+            if outcome is not Outcome.OK and not auth.accepts(outcome):
                 self.drops["auth_" + outcome.value] += 1
                 return [_AuthRejected(outcome, src)]
             if auth.skew_warnings != skews:
