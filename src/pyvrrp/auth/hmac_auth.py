@@ -140,9 +140,6 @@ class HmacAuth:
         # Accepted adverts whose skew passed half the window (the caller compares
         # before and after verify(): cheaper than a flag reset on every call).
         self.skew_warnings = 0
-        self._now_ns = -1
-        self._now_sec = 0
-        self._seq_lo = self._seq_hi = 0
         self.send_sequence = SendSequence()
         self._lru_size = lru_size
         self._pseudo: dict[bytes, bytes] = {}
@@ -161,7 +158,6 @@ class HmacAuth:
         self.signs = settings.mode.signs
         self.time_mode = settings.anti_replay is AntiReplay.TIME
         self.window = settings.time_window
-        self._now_ns = -1  # recompute the window bounds
         # Every configured key stays prepared, revoked or not (revocation
         # deletes nothing); ``_accept`` holds the ones accepted right now.
         self._keys = {kid: PreparedKey(kid, s) for kid, s in settings.keys.items()}
@@ -170,12 +166,13 @@ class HmacAuth:
         )
         self._plan_lo = FAR_FUTURE  # forces a new plan on the next sign or verify
         self._plan_hi = FAR_PAST
-        self._plan: KeyPlan | None = None
+        #: The key plan in force at the last sign or verify (read it, do not set it).
+        self.plan: KeyPlan | None = None
         self._accept: dict[int, PreparedKey] = {}
         if not self._lifecycle:
             self._accept = self._keys
             self._plan_lo, self._plan_hi = FAR_PAST, FAR_FUTURE
-            self._plan = KeyPlan(
+            self.plan = KeyPlan(
                 settings.active_key if self.mode.signs else None,
                 frozenset(self._keys),
                 None,
@@ -207,8 +204,8 @@ class HmacAuth:
         only when ``now_ns`` leaves the interval the last plan holds for."""
         if not self._plan_lo <= now_ns < self._plan_hi:
             self._replan(now_ns)
-        assert self._plan is not None
-        return self._plan
+        assert self.plan is not None
+        return self.plan
 
     def _replan(self, now_ns: int) -> None:
         st = self.settings
@@ -222,7 +219,7 @@ class HmacAuth:
             on_last_key_expiry=st.on_last_key_expiry,
             signs=self.mode.signs,
         )
-        self._plan = p
+        self.plan = p
         self._accept = {k: v for k, v in self._keys.items() if k in p.accept}
         self._plan_lo, self._plan_hi = p.valid_from, p.valid_until
 
@@ -248,7 +245,7 @@ class HmacAuth:
             raise NoSendingKey("this instance does not sign (mode receive-only)")
         if not self._plan_lo <= now_ns < self._plan_hi:
             self._replan(now_ns)
-        key_id = self._plan.send_key  # type: ignore[union-attr]
+        key_id = self.plan.send_key  # type: ignore[union-attr]
         if key_id is None:
             raise NoSendingKey("no key may sign now")
         seq = self.send_sequence.next(now_ns, time_mode=self.time_mode, window=self.window)
@@ -303,17 +300,16 @@ class HmacAuth:
             self.last_outcome_ns[_I_MALFORMED] = now_ns
             return Outcome.MALFORMED
         # 2. Stale (time mode): before the digest, so old captures cost nothing.
-        # The window is kept as sequence bounds for the current second, so the
-        # common case is one comparison of two integers.
+        # The plain difference of the seconds is the skew unless the trailer's
+        # 32-bit second wrapped nearby; only then is the serial one computed.
         time_mode = self.time_mode
-        fresh = False
         if time_mode:
-            if now_ns != self._now_ns:
-                self._set_now(now_ns)
-            fresh = self._seq_lo <= seq < self._seq_hi
-            if not fresh:
-                delta = sec_delta(self._now_sec, seq >> 32)
-                if delta > self.window or delta < -self.window:
+            window = self.window
+            now_sec = now_ns // _NS
+            delta = now_sec - (seq >> 32)
+            if delta > window or delta < -window:
+                delta = sec_delta(now_sec, seq >> 32)
+                if delta > window or delta < -window:
                     counts[_I_STALE] += 1
                     self.last_outcome_ns[_I_STALE] = now_ns
                     self._note(src, "stale", now_ns, delta)
@@ -353,7 +349,7 @@ class HmacAuth:
         if (
             hw is not None
             and (hw == seq or (seq - hw) % SEQ_MOD >= SEQ_HALF)
-            and not (time_mode and not self._seq_lo <= hw < self._seq_hi and self._outside(hw))
+            and not (time_mode and self._outside(hw, now_sec))
         ):
             counts[_I_REPLAY] += 1
             self.last_outcome_ns[_I_REPLAY] = now_ns
@@ -366,27 +362,13 @@ class HmacAuth:
         state.last_ok_ns = now_ns
         counts[_I_OK] += 1
         if time_mode:
-            # Inside the window bounds the plain difference is the skew;
-            # otherwise (the 32-bit second wraps nearby) the serial one.
-            delta = self._now_sec - (seq >> 32) if fresh else sec_delta(self._now_sec, seq >> 32)
             state.last_delta = delta
-            if 2 * abs(delta) > self.window:
+            if 2 * abs(delta) > window:
                 self.skew_warnings += 1
         return _OK
 
-    def _set_now(self, now_ns: int) -> None:
-        """Cache the current second and the sequence bounds of the freshness
-        window around it (the daemon passes one clock reading per batch)."""
-        now_sec = now_ns // _NS
-        self._now_ns = now_ns
-        self._now_sec = now_sec
-        lo, hi = (now_sec - self.window) << 32, (now_sec + self.window + 1) << 32
-        if lo < 0 or hi > SEQ_MOD:
-            lo = hi = 0  # the 32-bit second wraps inside the window: compare the slow way
-        self._seq_lo, self._seq_hi = lo, hi
-
-    def _outside(self, seq: int) -> bool:
-        d = sec_delta(self._now_sec, seq >> 32)
+    def _outside(self, seq: int, now_sec: int) -> bool:
+        d = sec_delta(now_sec, seq >> 32)
         return d > self.window or d < -self.window
 
     def _admit_multicast_sender(self, source: bytes) -> SenderState:

@@ -130,8 +130,10 @@ class Instance:
         self._memo_key: tuple[bytes, IPAddr, IPAddr] | None = None
         self._memo: ReceivedAdvert | None = None
         self._last_dst: IPAddr | None = None
-        self._keys_watched_until = 0
+        self._plan_watched: object = None
         self._last_dst_multicast = False
+        self._last_src: IPAddr | None = None
+        self._last_src_packed = b""
         #: Built adverts by priority; emptied by reconfigure().
         self._pdus: dict[int, bytes] = {}
         self._sent: dict[int, list[tuple[IPAddr, bytes]]] = {}
@@ -157,7 +159,7 @@ class Instance:
         self._pdus = {}
         self._sent = {}
         self._memo_key = self._memo = None
-        self._keys_watched_until = 0
+        self._plan_watched = None
         self.destinations = tuple(cfg.unicast_peers) if cfg.unicast else (cfg.mcast_group,)
         self.style = self._style()
         self._pass = self._v2_auth_data()
@@ -223,8 +225,11 @@ class Instance:
         last-key-expiry alarm (error, at most once per advert interval)."""
         auth = self.auth
         if auth is None or not auth.signs:
+            if auth is not None:
+                self._plan_watched = auth.plan  # nothing to watch: it never signs
             return None
         p = auth.key_plan(wall_ns)
+        self._plan_watched = p
         seen = (p.send_key, p.alarm)
         name = self.cfg.name
         if seen != self._key_seen:
@@ -346,12 +351,14 @@ class Instance:
             # advert whose checksum alone is wrong is counted ok by auth and then
             # dropped as bad_checksum: the tag does not cover the checksum.)
             skews = auth.skew_warnings
-            outcome = auth.verify(pdu, trailer, src, wall_ns)
-            if outcome is Outcome.OK and not 0 < self._keys_watched_until - wall_ns <= 10**9:
-                # A Backup alarms too (key change, last-key expiry), looked at
-                # once a second rather than per advert (and at once if the
-                # wall clock stepped back).
-                self._keys_watched_until = wall_ns + 1_000_000_000
+            if src is not self._last_src:  # (the socket shares address objects)
+                self._last_src, self._last_src_packed = src, src.packed
+            outcome = auth.verify(pdu, trailer, self._last_src_packed, wall_ns)
+            if outcome is Outcome.OK and (
+                auth.plan is not self._plan_watched or auth.plan.alarm is not None  # type: ignore[union-attr]
+            ):
+                # A Backup alarms too (key change, last-key expiry): looked at
+                # when verify() moved to a new key plan, and while one alarms.
                 self.watch_keys(wall_ns)
             if outcome is not Outcome.OK and not auth.accepts(outcome):
                 self.drops["auth_" + outcome.value] += 1
