@@ -43,6 +43,8 @@ from routed_lab import (
     vrrp_packets,
 )
 
+from pyvrrp.auth.hmac_auth import HmacAuth, HmacSettings
+from pyvrrp.auth.keys import load_key
 from pyvrrp.lab.inject import fix_checksum, inject
 from pyvrrp.lab.nodes import HmacBlock, wait_for
 from pyvrrp.wire import ChecksumStyle, build_ipv4_header
@@ -312,6 +314,30 @@ def test_advert_signed_with_an_unknown_key_id(lab, mode) -> None:
         [(advert, p2, p1)],
         succeeded=stepped_down(pair, P1, VI_1, tr(pair, P1, VI_1)),
         expect={(P1, "VI_1"): {"unknown_key": 1}},
+    )
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_advert_signed_with_the_real_key_from_a_non_peer(lab, mode) -> None:
+    """Priority 255 from the attacker's own address (10.0.99.2, routed, not
+    spoofed), signed with the group's real key, as by a retired node that
+    kept it: without auth the Master steps down; with auth unknown_peer,
+    refused before the digest because only configured peers are heard."""
+    pair = setup(lab, mode)
+    p1 = pair.ip(P1)
+    assert pair.topo.attacker is not None
+    src = pair.topo.attacker.ipv4.ip
+    signer = None
+    if mode == "enforce":
+        real = HmacSettings(keys={1: load_key(K1).secret}, active_key=1)
+        signer = HmacAuth(real, family=4, version=3, vrid=51)
+    advert = forge(vrid=51, priority=255, src=src, dst=p1, vip=VI_1.vip, signer=signer)
+    run_attack(
+        pair,
+        mode,
+        [(advert, src, p1)],
+        succeeded=stepped_down(pair, P1, VI_1, tr(pair, P1, VI_1)),
+        expect={(P1, "VI_1"): {"unknown_peer": 1}},
     )
 
 
