@@ -89,8 +89,7 @@ class PreparedKey:
     def _check(self, pseudo: bytes, pdu: bytes, trailer: bytes) -> bool:
         if len(pdu) < 8 or len(trailer) != 28:
             raise ValueError("check(): a PDU of 8 bytes or more and a 28-byte trailer")
-        tag = self.tag(b"".join((pseudo, pdu[:6], _ZERO_CSUM, pdu[8:], trailer[:12], ZERO_TAG)))
-        return compare_digest(tag, trailer[12:])
+        return compare_digest(self.tag(mac_message(pseudo, pdu, trailer[:12])), trailer[12:])
 
     def _sign(self, pseudo: bytes, pdu: bytes, head: bytes) -> bytes:
         if len(pdu) < 8 or len(head) != 12:
