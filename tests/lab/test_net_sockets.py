@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import select
 import socket
+import time
 from ipaddress import IPv4Address, IPv6Address
 
 import pytest
@@ -82,6 +83,40 @@ def test_v4_unicast_ttl(lab: Lab) -> None:
         sa.send(payload, a.ipv4.ip, b.ipv4.ip, ttl=17)
         pkt = wait_recv(sb)
         assert (pkt.src, pkt.dst, pkt.ttl, pkt.payload) == (a.ipv4.ip, b.ipv4.ip, 17, payload)
+
+
+def test_receive_time_is_the_kernels_not_the_readers(lab: Lab) -> None:
+    """recv(stamped=True) gives when the kernel received the packet: a packet
+    read 0.3 s after it arrived is stamped 0.3 s before the read. Without
+    ``stamped`` an IPv4 socket reads no ancillary data and says 0; IPv6 reads
+    its ancillary data anyway and always has the stamp."""
+    seg = one_segment(lab, 2)
+    a, b = seg.nodes
+    with inside(a.ns):
+        sa4, sa6 = VrrpSocket4("eth0"), VrrpSocket6("eth0")
+        a_ll = link_local("eth0")
+    with inside(b.ns):
+        sb4, sb6 = VrrpSocket4("eth0"), VrrpSocket6("eth0")
+    with sa4, sa6, sb4, sb6:
+        sb4.join(V4_GROUP)
+        sb6.join(V6_GROUP)
+        adv6 = Advert(3, 6, 5, 200, 100, (IPv6Address("fd00:1::100"),))
+        for stamped in (True, False):
+            sent = time.time_ns()
+            sa4.send(encode(advert4(), style=ChecksumStyle.MESSAGE), a.ipv4.ip, V4_GROUP)
+            sa6.send(encode(adv6, style=ChecksumStyle.KERNEL), a_ll, V6_GROUP)
+            assert select.select([sb4.fileno()], [], [], 2.0)[0]
+            assert select.select([sb6.fileno()], [], [], 2.0)[0]
+            time.sleep(0.3)
+            read = time.time_ns()
+            p4, p6 = sb4.recv(stamped), sb6.recv(stamped)
+            assert p4 is not None and p6 is not None
+            assert p4.payload == encode(advert4(), style=ChecksumStyle.MESSAGE)
+            for pkt in (p4, p6) if stamped else (p6,):
+                assert sent <= pkt.rx_ns <= sent + 200_000_000, (pkt.family, sent, pkt.rx_ns)
+                assert read - pkt.rx_ns >= 300_000_000
+            if not stamped:
+                assert p4.rx_ns == 0
 
 
 def test_v6_multicast_segment_kernel_checksum(lab: Lab) -> None:

@@ -3,8 +3,11 @@
 from fractions import Fraction
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from protocol_helpers import router
 
-from pyvrrp.protocol import master_down_interval, skew_time
+from pyvrrp.protocol import State, master_down_interval, skew_time
 
 
 def test_v3_skew_time_scales_with_master_adver_interval() -> None:
@@ -34,3 +37,37 @@ def test_master_down_interval(
 ) -> None:
     # Master_Down_Interval = 3 * Master_Adver_Interval + Skew_Time
     assert master_down_interval(version, priority, interval_cs) == expected
+
+
+# ------------------------------------------- handle_timer: the float fast path
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    armed=st.floats(min_value=0.0, max_value=1e7, allow_nan=False, allow_infinity=False),
+    interval_cs=st.integers(min_value=1, max_value=4095),
+    priority=st.integers(min_value=1, max_value=254),
+    offset_ns=st.integers(min_value=-5, max_value=5),
+    backup=st.booleans(),
+)
+def test_handle_timer_fires_exactly_when_the_exact_rule_says(
+    armed: float, interval_cs: int, priority: int, offset_ns: int, backup: bool
+) -> None:
+    """handle_timer compares floats first and does exact arithmetic only before
+    the float deadline: whatever the path, it fires iff the exact deadline
+    (armed + duration, rationals) is at most 1 ns after ``now``."""
+    r = router("R", priority, 5, advert_interval_cs=interval_cs)
+    r.start(armed)  # Backup, down timer armed at ``armed``
+    if not backup:
+        r.handle_timer(r.next_deadline() or 0.0)
+        assert r.state is State.MASTER
+        armed = r._armed_at  # type: ignore[assignment]
+    exact = Fraction(armed) + r._duration
+    deadline = r.next_deadline()
+    assert deadline is not None
+    now = deadline + offset_ns * 1e-9
+    due = Fraction(now) + Fraction(1, 10**9) >= exact
+    fired = bool(r.handle_timer(now))
+    assert fired == due
+    if offset_ns >= 0:
+        assert fired  # the daemon calls at or after the float deadline

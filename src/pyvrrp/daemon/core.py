@@ -45,10 +45,22 @@ from pyvrrp.protocol.tracking import ScriptSpec, TrackedInterface, TrackedScript
 log = logging.getLogger("pyvrrp")
 #: How early the loop wakes for a timer, to sleep the rest precisely.
 _WAKE_EARLY = 0.0015
+#: A poll-style wait (epoll_wait, under asyncio's select) may end up to 0.1 %
+#: of its timeout late: the kernel lets the wake-up slide by that much to batch
+#: timers (select_estimate_accuracy, for any task not realtime), and on a VM
+#: the wake-up came later still (up to 3 ms after a 1 s wait, measured). The
+#: loop wakes this fraction of the wait earlier; the short wait left has the
+#: minimum slack (50 us).
+_POLL_SLACK = 0.004
 #: A socket serving this many instances or more is read in clumps: at most
 #: COALESCE seconds after its first packet arrived (see Daemon._on_readable).
 COALESCE_MIN_INSTANCES = 32
 COALESCE = 0.002
+#: A Backup's down timer is spun to for its last this many seconds (_wait_for).
+_SPIN = 0.0004
+#: A kernel receive stamp older than this is not believed (a step of the
+#: wall clock): the packet is handled as of now.
+_MAX_RX_AGE_NS = 500_000_000
 #: The longest one timer callback keeps firing timers before packets get a turn.
 _TIMER_BATCH = 0.005
 IPAddr = IPv4Address | IPv6Address
@@ -104,6 +116,7 @@ class Daemon:
         self._heap: list[tuple[float, int, str]] = []
         self._seq = itertools.count()
         self._timer: asyncio.TimerHandle | None = None
+        self._timers_ran_at = 0.0  # the time of the last timer fired
         self._stopping: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.ratelog = RateLimitedLog(log, interval=10.0)
@@ -282,12 +295,16 @@ class Daemon:
                 self._timer.cancel()
                 self._timer = None
             return
-        # epoll rounds its timeout up to the next millisecond and Python adds
-        # its own delay: wake a little early and sleep the rest precisely in
-        # _on_timer, so a timer fires within tens of microseconds.
+        # epoll rounds its timeout up to the next millisecond, the kernel may
+        # let a long wait run late (_POLL_SLACK) and Python adds its own delay:
+        # wake a little early and sleep the rest precisely in _on_timer, so a
+        # timer fires within tens of microseconds. (A long wait so ends with
+        # one more short one: _on_timer arms again when the deadline is still
+        # more than 2 x _WAKE_EARLY away.)
         # A timer armed no later than needed stays: when it fires with nothing
         # due, _on_timer arms again.
-        when = top[0] - _WAKE_EARLY
+        ahead = top[0] - self._loop.time()
+        when = top[0] - _WAKE_EARLY - (ahead * _POLL_SLACK if ahead > 0 else 0.0)
         if self._timer is not None:
             if self._timer.when() <= when:
                 return
@@ -312,16 +329,39 @@ class Daemon:
             if wait > 2 * _WAKE_EARLY or now - started > _TIMER_BATCH:
                 break
             if wait > 0:
-                time.sleep(wait)
+                self._wait_for(top, wait)
                 now = clock.monotonic()
             while (top := self._top()) is not None and top[0] <= now:
                 heapq.heappop(heap)
                 name = top[2]
                 inst = self.instances[name]
                 self._scheduled[name] = None
+                self._timers_ran_at = now
                 self._perform(inst, inst.router.handle_timer(now), now)
                 self._schedule(inst)
         self._arm()
+
+    def _wait_for(self, top: tuple[float, int, str], wait: float) -> None:
+        """Wait the last ``wait`` seconds (under 2 x _WAKE_EARLY) to a timer.
+
+        The instance's advert is built meanwhile (:meth:`Instance.prime`). A
+        Master's advert timer is slept to. A Backup's down timer firing is a
+        takeover, a rare event that should be quick: the last _SPIN seconds are
+        spun, not slept, as a wake-up from sleep took 100-200 us on a VM (and
+        ran the takeover on a cold CPU). In steady state a Backup's down timer
+        never comes this close: every advert pushes it back by an interval."""
+        inst = self.instances.get(top[2])
+        if inst is not None:
+            inst.prime()
+        # Real time, bounded: the remaining wait is measured once on self.clock.
+        end = time.monotonic() + top[0] - self.clock.monotonic()
+        if inst is None or inst.router.state is not State.BACKUP:
+            time.sleep(max(0.0, end - time.monotonic()))
+            return
+        if end - time.monotonic() > _SPIN:
+            time.sleep(end - time.monotonic() - _SPIN)
+        while time.monotonic() < end:
+            pass
 
     # -- packets -----------------------------------------------------------------
 
@@ -354,10 +394,20 @@ class Daemon:
 
     def _read(self, key: tuple[str, int], sock: Any, table: dict[int, Instance]) -> None:
         now = self.clock.monotonic()
+        real_ns = time.time_ns()  # read together with now: the stamps' offset
         wall = self.clock.wall_ns()
+        # Each advert is handled as of when the kernel received it (a Backup's
+        # down timer runs from then), not as of now, when a woken process got
+        # to it: that was 100-600 us later on a VM, all of it added to every
+        # takeover. The kernel's stamp is CLOCK_REALTIME: its age against the
+        # real (never the lab's skewed) wall clock moves ``now`` back. A socket
+        # read in clumps (many instances, _on_readable) is not asked for stamps
+        # on IPv4, where they cost a recvmsg per packet; IPv6 reads them anyway.
+        stamped = len(table) < COALESCE_MIN_INSTANCES
+        floor = self._timers_ran_at  # no router sees time run backwards
         for _ in range(256):  # bounded, so timers still run under a flood
             try:
-                pkt = sock.recv()
+                pkt = sock.recv(stamped)
             except OSError as exc:
                 log.debug("receive on %s: %s", key[0], exc)
                 break
@@ -371,17 +421,23 @@ class Daemon:
             inst = table.get(payload[1])
             if inst is None:
                 continue
+            at = now
+            age = real_ns - pkt.rx_ns
+            if age < _MAX_RX_AGE_NS:  # (rx_ns 0: unknown; a clock step: ignored)
+                at = now - age / 1e9 if age > 0 else now
+                if at < floor:
+                    at = floor
             actions = inst.receive(
                 payload,
                 pkt.src,
                 pkt.dst,
                 pkt.ttl,
-                now,
+                at,
                 wall,
                 kernel_checksum=pkt.family == 6,
             )
             if actions:
-                self._perform(inst, actions, now)
+                self._perform(inst, actions, at)
             self._schedule(inst)  # a no-op unless the router's deadline moved
 
     # -- actions -------------------------------------------------------------------
@@ -466,8 +522,10 @@ class Daemon:
         sock = self.sockets.get((inst.cfg.interface or "", inst.cfg.family))
         if sock is None:
             return
+        # (The wall clock only for a trailer: in the lab it reads a file.)
+        wall = self.clock.wall_ns() if inst.auth is not None else 0
         try:
-            copies = inst.build_adverts(priority, self.clock.wall_ns())
+            copies = inst.build_adverts(priority, wall)
         except Exception:
             log.exception("(%s) cannot build an advert", inst.cfg.name)
             return

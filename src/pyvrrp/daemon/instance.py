@@ -198,6 +198,15 @@ class Instance:
         self.stats.adverts_sent += 1
         return [(dst, payload + trailer) for dst, payload in sent]
 
+    def prime(self) -> None:
+        """Build ahead the advert the router would send now: the daemon calls
+        this in the moment it waits for a due timer, so the advert of a Backup
+        about to take over is ready (and the code that sends it warm) when the
+        timer fires. Nothing is sent, signed or counted."""
+        priority = self.router.effective_priority
+        if priority not in self._sent:
+            self._sent[priority] = self._checksummed(priority)
+
     def _checksummed(self, priority: int) -> list[tuple[IPAddr, bytes]]:
         """The PDU at ``priority`` with its checksum for each destination."""
         cfg = self.cfg

@@ -8,6 +8,7 @@ returns None whenever :meth:`fileno` is readable.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import socket
 import struct
@@ -30,6 +31,7 @@ IPV6_PKTINFO = 50
 IPV6_RECVHOPLIMIT = 51
 IPV6_HOPLIMIT = 52
 SOL_IPV6 = 41
+SO_TIMESTAMPNS = 35  # <asm-generic/socket.h>; the cmsg type is the same number
 
 _RECV_SIZE = 65535
 SO_RCVBUFFORCE = 33
@@ -40,13 +42,16 @@ _CMSG_SPACE = socket.CMSG_SPACE(64) * 4
 _V4_FIELDS = struct.Struct("!BBH4xBx2x4s4s")
 _IN6_PKTINFO = struct.Struct("=16sI")  # addr, ifindex
 _INT = struct.Struct("=i")
+_TIMESPEC = struct.Struct("=qq")  # struct timespec on 64-bit Linux
 # keepalived's adverts carry DSCP CS6 (network control).
 TOS_NETWORK_CONTROL = 0xC0
 
 
 class ReceivedPacket(NamedTuple):
     """One VRRP packet off the wire. ``payload`` is the VRRP message (after the
-    IP header, cut at its total length); ``ttl`` is the TTL or the hop limit."""
+    IP header, cut at its total length); ``ttl`` is the TTL or the hop limit;
+    ``rx_ns`` the kernel's receive time (CLOCK_REALTIME, ns) when asked for,
+    else 0."""
 
     family: int
     ifindex: int
@@ -55,6 +60,7 @@ class ReceivedPacket(NamedTuple):
     ttl: int
     payload: bytes
     tos: int = 0
+    rx_ns: int = 0
 
     @property
     def hop_limit(self) -> int:
@@ -109,6 +115,12 @@ class _VrrpSocket:
                 break
             except OSError:
                 continue
+        # The kernel's receive time of each packet, read by recv(stamped=True):
+        # a Backup's down timer runs from when the advert arrived, not from when
+        # a woken process got round to it (100-600 us later, measured on a VM).
+        # (Refused: recv(stamped=True) gives rx_ns 0, the packet is "now".)
+        with contextlib.suppress(OSError):
+            self._sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
 
     def fileno(self) -> int:
         return self._sock.fileno()
@@ -181,18 +193,25 @@ class VrrpSocket4(_VrrpSocket):
                 errno=e.errno,
             ) from e
 
-    def recv(self) -> ReceivedPacket | None:
+    def recv(self, stamped: bool = False) -> ReceivedPacket | None:
         """The next packet, or None when none is waiting.
 
         The socket is bound to its device, so the interface is known without
         IP_PKTINFO, and the destination is in the IP header: a plain recv, no
-        ancillary data. The kernel validated the header (version, lengths,
-        checksum) before delivery; the lengths are still checked, cheaply.
+        ancillary data, unless ``stamped`` asks for the receive time (recvmsg
+        and its ancillary data cost about 2 us more per packet, measured). The
+        kernel validated the header (version, lengths, checksum) before
+        delivery; the lengths are still checked, cheaply.
         """
         buf, view = self._buf, self._view
+        rx_ns = 0
         while True:
             try:
-                n = self._sock.recv_into(buf)
+                if stamped:
+                    n, anc, _flags, _addr = self._sock.recvmsg_into([buf], _CMSG_SPACE)
+                    rx_ns = _stamp(anc)
+                else:
+                    n = self._sock.recv_into(buf)
             except (BlockingIOError, InterruptedError):
                 return None
             if n < IPV4_HEADER_LEN:
@@ -211,6 +230,7 @@ class VrrpSocket4(_VrrpSocket):
                 ttl,
                 bytes(view[hlen:total]),
                 tos,
+                rx_ns,
             )
 
 
@@ -275,16 +295,20 @@ class VrrpSocket6(_VrrpSocket):
                 errno=e.errno,
             ) from e
 
-    def recv(self) -> ReceivedPacket | None:
-        """The next packet, or None when none is waiting."""
+    def recv(self, stamped: bool = False) -> ReceivedPacket | None:
+        """The next packet, or None when none is waiting. (Its ancillary data
+        are read anyway, so the receive time comes whether ``stamped`` or not.)"""
         try:
             n, anc, _flags, addr = self._sock.recvmsg_into([self._buf], _CMSG_SPACE)
         except (BlockingIOError, InterruptedError):
             return None
-        hop_limit, ifindex = -1, self.ifindex
+        hop_limit, ifindex, rx_ns = -1, self.ifindex, 0
         dst: IPv6Address = IPv6Address(0)
         for level, kind, data in anc:
             if level != SOL_IPV6:
+                if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(data) >= 16:
+                    sec, nsec = _TIMESPEC.unpack_from(data)
+                    rx_ns = sec * 1_000_000_000 + nsec
                 continue
             if kind == IPV6_HOPLIMIT:
                 hop_limit = _INT.unpack_from(data)[0]
@@ -292,7 +316,16 @@ class VrrpSocket6(_VrrpSocket):
                 raw, ifindex = _IN6_PKTINFO.unpack_from(data)
                 dst = _interned6(raw)
         src = _interned6(addr[0])
-        return ReceivedPacket(6, ifindex, src, dst, hop_limit, bytes(self._view[:n]))
+        return ReceivedPacket(6, ifindex, src, dst, hop_limit, bytes(self._view[:n]), 0, rx_ns)
+
+
+def _stamp(anc: list[tuple[int, int, bytes]]) -> int:
+    """The SO_TIMESTAMPNS receive time in ``anc`` (ns since the epoch), or 0."""
+    for level, kind, data in anc:
+        if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(data) >= 16:
+            sec, nsec = _TIMESPEC.unpack_from(data)
+            return int(sec * 1_000_000_000 + nsec)
+    return 0
 
 
 # Received IPv6 addresses, shared between packets as IPv4's are (wire.ipv4):

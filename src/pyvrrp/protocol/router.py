@@ -183,9 +183,20 @@ class VirtualRouter:
 
     def handle_timer(self, now: float) -> list[Action]:
         """Fire the live timer if it is due (a call before the deadline is a no-op)."""
-        t = Fraction(now)
-        if self._armed_at is None or t + _EARLY < Fraction(self._armed_at) + self._duration:
+        deadline = self._deadline_f
+        if deadline is None:
             return []
+        if now < deadline:
+            # The float deadline is within a few ulps (well under _EARLY) of
+            # the exact one, so "now >= deadline" is due by the exact rule too
+            # and only a call before it needs the Fraction sums. The daemon
+            # calls at or after the float deadline: the path that sends (a
+            # Master's advert, a Backup's takeover) does no Fraction work.
+            armed = self._armed_at
+            assert armed is not None
+            if Fraction(now) + _EARLY < Fraction(armed) + self._duration:
+                return []
+        t = now
         if self._timer is Timer.ADVER:
             # RFC 9568 §6.4.3: "If the Adver_Timer fires, then: Send an
             # ADVERTISEMENT; Reset the Adver_Timer to Advertisement_Interval".
@@ -414,7 +425,7 @@ class VirtualRouter:
         self._arm(Timer.MASTER_DOWN, now, self.master_down_interval())
         return [self._transition(State.BACKUP, reason)]
 
-    def _become_master(self, now: Fraction, reason: str) -> list[Action]:
+    def _become_master(self, now: Fraction | float, reason: str) -> list[Action]:
         """RFC 9568 §6.4.1/§6.4.2: send an ADVERTISEMENT, then the gratuitous ARP
         / unsolicited NA, set the Adver_Timer, transition to MASTER."""
         actions: list[Action] = [self._send(self.effective_priority), self._take(), Announce()]
