@@ -445,7 +445,9 @@ class Daemon:
     def _perform(self, inst: Instance, actions: Iterable[Any], now: float) -> None:
         changed = False
         for act in actions:
-            if isinstance(act, SendAdvert):
+            if isinstance(act, AuthRejected):  # first: a flood makes one per advert
+                self._log_auth(inst, act, now)
+            elif isinstance(act, SendAdvert):
                 self._send(inst, act.priority)
             elif isinstance(act, TakeAddresses):
                 self.effects.take(inst.cfg)
@@ -456,8 +458,6 @@ class Daemon:
             elif isinstance(act, Notify):
                 self._notify(inst, act, now)
                 changed = True
-            elif isinstance(act, AuthRejected):
-                self._log_auth(inst, act, now)
             elif isinstance(act, AuthSkew):
                 assert inst.auth is not None
                 self.ratelog.log(
@@ -574,13 +574,19 @@ class Daemon:
             self.scripts.spawn(cmd, f"({cfg.name}) notify")
 
     def _log_auth(self, inst: Instance, act: AuthRejected, now: float) -> None:
+        # Every forged advert of a flood comes here: the rate limit is asked
+        # before anything is formatted, under a key of plain strings (hashing
+        # an Enum member runs Python code).
+        key = (inst.cfg.name, act.outcome._value_)
+        if self.ratelog.suppressed(key, now):
+            return
         level = logging.INFO if act.accepted else logging.WARNING
         hint = OUTCOME_HINTS.get(act.outcome, act.outcome.value)
         # Accepted without a trailer: say which mode let it through (permissive
         # or receive-only), so an operator can follow the rollout sweeps.
         mode = inst.auth.mode.value if inst.auth is not None else "none"
         self.ratelog.log(
-            (inst.cfg.name, act.outcome),
+            key,
             now,
             level,
             "(%s) %s from %s%s [%s]",

@@ -13,6 +13,15 @@ class RateLimitedLog:
         self._last: dict[object, float] = {}
         self._suppressed: dict[object, int] = {}
 
+    def suppressed(self, key: object, now: float) -> bool:
+        """Whether a line under ``key`` would be suppressed now; counts it if so.
+        For callers whose message costs something to build: ask first."""
+        last = self._last.get(key)
+        if last is not None and now - last < self.interval:
+            self._suppressed[key] = self._suppressed.get(key, 0) + 1
+            return True
+        return False
+
     def log(self, key: object, now: float, level: int, msg: str, *args: object) -> bool:
         last = self._last.get(key)
         if last is not None and now - last < self.interval:

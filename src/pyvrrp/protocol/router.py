@@ -67,6 +67,11 @@ class Timer(enum.Enum):
     MASTER_DOWN = "Master_Down_Timer"
 
 
+# For the per-advert path: an Enum member looked up on its class (State.BACKUP)
+# costs about 0.1 us in Python 3.11, a module global a tenth of that.
+_BACKUP, _MASTER_DOWN = State.BACKUP, Timer.MASTER_DOWN
+
+
 @dataclass
 class RouterCounters:
     """Counters for status and metrics (mutable, owned by the router)."""
@@ -118,6 +123,8 @@ class VirtualRouter:
         self._duration_f = 0.0
         self._deadline_f: float | None = None
         self._preempt_after: Fraction | None = None
+        # The last (advert, params, state) that passed check_advert.
+        self._passed: tuple[object, object, object] = (None, None, None)
 
     # ------------------------------------------------------------ queries
 
@@ -170,14 +177,23 @@ class VirtualRouter:
 
     def receive_advert(self, advert: ReceivedAdvert, now: float) -> list[Action]:
         """An advert that passed the wire and authentication checks."""
-        refused = check_advert(self.params, self.state, advert)
-        if refused is not None:
-            self.counters.dropped[refused.reason] = self.counters.dropped.get(refused.reason, 0) + 1
-            return [refused]
+        state = self.state
+        # check_advert is a function of (params, state, advert): the advert
+        # object that last passed it with the same params and state passes
+        # again (a Backup's daemon hands the same object for the same advert).
+        if advert is not self._passed[0] or (
+            self.params is not self._passed[1] or state is not self._passed[2]
+        ):
+            refused = check_advert(self.params, state, advert)
+            if refused is not None:
+                dropped = self.counters.dropped
+                dropped[refused.reason] = dropped.get(refused.reason, 0) + 1
+                return [refused]
+            self._passed = (advert, self.params, state)
         self.counters.adverts_received += 1
         if advert.priority == PRIORITY_STOP:
             self.counters.priority_zero_received += 1
-        if self.state is State.BACKUP:
+        if state is _BACKUP:
             return self._backup_receive(advert, now)
         return self._master_receive(advert, now)
 
@@ -362,7 +378,7 @@ class VirtualRouter:
             self.master_adver_interval_cs = advert.advert_interval_cs
         self.master_address = advert.source
         self.wants_master = False
-        self._arm(Timer.MASTER_DOWN, now, self.master_down_interval())
+        self._arm(_MASTER_DOWN, now, self.master_down_interval())
         return []
 
     def _master_receive(self, advert: ReceivedAdvert, now: float) -> list[Action]:
