@@ -174,6 +174,27 @@ def test_refused_adverts_never_touch_the_down_timer(bogus: object, reason: DropR
     assert r.handle_timer(before or 0.0)[0] == SendAdvert(100)
 
 
+def test_the_same_advert_object_is_checked_again_after_a_state_or_params_change() -> None:
+    """receive_advert skips check_advert for the object that last passed it,
+    only while params and state are the ones it passed with."""
+    a = advert(200, last=9)
+    r = router("R", 100, 5)
+    r.start(0.0)
+    assert r.receive_advert(a, 1.0) == [] and r.receive_advert(a, 2.0) == []
+    # The interface goes down: FAULT does not listen, the same object is refused.
+    r.interface_changed(False, 3.0)
+    (drop,) = r.receive_advert(a, 3.5)
+    assert isinstance(drop, Dropped) and drop.reason is DropReason.NOT_LISTENING
+    r.interface_changed(True, 4.0)
+    assert r.state is State.BACKUP and r.receive_advert(a, 4.5) == []
+    # A reload that makes the advert's source our own address: refused again.
+    r.reload(params("R", 100, 9), 5.0)
+    deadline = r.next_deadline()
+    (drop,) = r.receive_advert(a, 5.5)
+    assert isinstance(drop, Dropped) and drop.reason is DropReason.OWN_ADDRESS
+    assert r.next_deadline() == deadline
+
+
 def test_adverts_ignored_before_start() -> None:
     r = router("R", 100, 5)
     (drop,) = r.receive_advert(advert(200), 0.0)
