@@ -119,6 +119,34 @@ def test_receive_time_is_the_kernels_not_the_readers(lab: Lab) -> None:
                 assert p4.rx_ns == 0
 
 
+def test_drops_counts_what_a_full_receive_queue_lost(lab: Lab) -> None:
+    """drops() is the kernel's count of packets this socket lost because its
+    receive queue was full (how the daemon tells loss from silence)."""
+    seg = one_segment(lab, 2)
+    a, b = seg.nodes
+    with inside(a.ns):
+        sa = VrrpSocket4("eth0")
+    with inside(b.ns):
+        sb = VrrpSocket4("eth0")
+    with sa, sb:
+        sb.join(V4_GROUP)
+        payload = encode(advert4(), style=ChecksumStyle.MESSAGE)
+        sa.send(payload, a.ipv4.ip, V4_GROUP)
+        wait_recv(sb)
+        assert sb.drops() == 0  # read in time: nothing lost
+        for _ in range(30000):  # far more than the queue holds, never read
+            sa.send(payload, a.ipv4.ip, V4_GROUP)
+        deadline = time.monotonic() + 5
+        while sb.drops() == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        lost = sb.drops()
+        assert lost > 0
+        read = 0
+        while sb.recv() is not None:
+            read += 1
+        assert 0 < read < 30000 and sb.drops() == lost
+
+
 def test_v6_multicast_segment_kernel_checksum(lab: Lab) -> None:
     seg = one_segment(lab, 2)
     a, b = seg.nodes

@@ -38,9 +38,13 @@ class FixedClock(Clock):
 class OnePacket:
     """A socket holding one packet; records how it was read."""
 
-    def __init__(self, pkt: ReceivedPacket) -> None:
-        self.pkt: ReceivedPacket | None = pkt
+    def __init__(self, pkt: ReceivedPacket | None, drops: int = 0) -> None:
+        self.pkt = pkt
         self.stamped: list[bool] = []
+        self.dropped = drops
+
+    def drops(self) -> int:
+        return self.dropped
 
     def recv(self, stamped: bool = False) -> ReceivedPacket | None:
         self.stamped.append(stamped)
@@ -151,3 +155,40 @@ def test_prime_builds_the_takeover_advert_without_sending_or_counting() -> None:
     # Same PDU and checksum; the trailers differ only by what each signer chose.
     assert [(d, p[:-28]) for d, p in primed] == [(d, p[:-28]) for d, p in plain]
     assert t.inst.stats.adverts_sent == sent + 1
+
+
+def test_a_growing_drop_counter_holds_the_takeover(daemon: Daemon) -> None:
+    """Packets lost on the socket after the Master was last heard: when the
+    down timer runs out the Backup listens one more interval instead of taking
+    over (at most twice Master_Down_Interval of silence, see the router)."""
+    t, table = backup(daemon)
+    clock = daemon.clock
+    assert isinstance(clock, FixedClock)
+    daemon._read(KEY, OnePacket(advert_from_peer(t, 0)), table)  # the Master heard
+    assert KEY not in daemon._lossy
+    deadline = t.inst.router.next_deadline()
+    assert deadline is not None
+    clock.mono += 1.0
+    daemon._read(KEY, OnePacket(None, drops=5000), table)  # a flood overran the queue
+    assert daemon._lossy[KEY] == clock.mono
+    clock.mono = deadline
+    daemon._on_timer()
+    assert t.inst.router.state is State.BACKUP
+    assert t.inst.router.counters.takeovers_held == 1
+    assert t.inst.status(clock.mono)["takeovers_held"] == 1
+    assert t.inst.router.next_deadline() == pytest.approx(deadline + 1.0)
+
+
+def test_without_drops_the_takeover_is_on_time(daemon: Daemon) -> None:
+    t, table = backup(daemon)
+    clock = daemon.clock
+    assert isinstance(clock, FixedClock)
+    daemon._read(KEY, OnePacket(advert_from_peer(t, 0)), table)
+    clock.mono += 1.0
+    daemon._read(KEY, OnePacket(None, drops=0), table)
+    deadline = t.inst.router.next_deadline()
+    assert deadline is not None
+    clock.mono = deadline
+    daemon._on_timer()
+    assert t.inst.router.state is State.MASTER
+    assert t.inst.router.counters.takeovers_held == 0

@@ -16,6 +16,7 @@ from pyvrrp.protocol import (
     SendAdvert,
     State,
     TakeAddresses,
+    TakeoverHeld,
     Timer,
     VirtualRouter,
 )
@@ -387,3 +388,58 @@ def test_params_validation() -> None:
         params("R", 100, 5, version=2, advert_interval_cs=150)
     with pytest.raises(ValueError):
         params("R", 100, 5, initial_state="FAULT")
+
+
+# ------------------------------------------- a takeover held while packets are lost
+
+
+def test_takeover_held_while_packets_are_lost_but_never_past_twice_mdi() -> None:
+    r = router("R", 100, 5)
+    r.start(0.0)
+    r.receive_advert(advert(200), 1.0)  # the Master last heard at 1.0
+    until = 1.0 + 2 * MDI_100
+    held = 0
+    while r.state is State.BACKUP:
+        now = r.next_deadline()
+        assert now is not None and now <= until + 1e-9
+        actions = r.handle_timer(now, lossy_since=2.5)  # packets lost after 1.0
+        if r.state is State.BACKUP:
+            assert [type(a) for a in actions] == [TakeoverHeld]
+            assert actions[0].until == pytest.approx(until)
+            held += 1
+    assert held == 4 and r.counters.takeovers_held == 4
+    assert now == pytest.approx(until)  # the last wait ends at the bound exactly
+    assert actions[0] == SendAdvert(100)
+
+
+def test_loss_before_the_master_was_last_heard_holds_nothing() -> None:
+    r = router("R", 100, 5)
+    r.start(0.0)
+    r.receive_advert(advert(200), 1.0)
+    actions = r.handle_timer(1.0 + MDI_100, lossy_since=0.5)
+    assert r.state is State.MASTER and actions[0] == SendAdvert(100)
+
+
+def test_a_priority_zero_advert_is_never_held() -> None:
+    """The Master said it leaves: Skew_Time later the Backup takes over, loss or not."""
+    r = router("R", 100, 5)
+    r.start(0.0)
+    r.receive_advert(advert(200), 1.0)
+    r.receive_advert(advert(0), 2.0)
+    deadline = r.next_deadline()
+    assert deadline == pytest.approx(2.0 + 156 / 256)
+    r.handle_timer(deadline, lossy_since=2.1)
+    assert r.state is State.MASTER and r.counters.takeovers_held == 0
+
+
+def test_an_advert_heard_during_a_hold_starts_a_new_down_interval() -> None:
+    r = router("R", 100, 5)
+    r.start(0.0)
+    r.receive_advert(advert(200), 1.0)
+    r.handle_timer(1.0 + MDI_100, lossy_since=2.0)
+    assert r.state is State.BACKUP
+    r.receive_advert(advert(200), 5.0)
+    assert r.next_deadline() == pytest.approx(5.0 + MDI_100)
+    # Loss seen before this advert does not hold the next expiry.
+    r.handle_timer(5.0 + MDI_100, lossy_since=4.9)
+    assert r.state is State.MASTER

@@ -38,6 +38,7 @@ from pyvrrp.protocol import (
     State,
     SyncGroup,
     TakeAddresses,
+    TakeoverHeld,
     Tracker,
 )
 from pyvrrp.protocol.tracking import ScriptSpec, TrackedInterface, TrackedScript
@@ -61,6 +62,8 @@ _SPIN = 0.0004
 #: A kernel receive stamp older than this is not believed (a step of the
 #: wall clock): the packet is handled as of now.
 _MAX_RX_AGE_NS = 500_000_000
+#: How often a busy socket's kernel drop counter is read (Daemon._read).
+_DROPS_EVERY = 0.05
 #: The longest one timer callback keeps firing timers before packets get a turn.
 _TIMER_BATCH = 0.005
 IPAddr = IPv4Address | IPv6Address
@@ -117,6 +120,10 @@ class Daemon:
         self._seq = itertools.count()
         self._timer: asyncio.TimerHandle | None = None
         self._timers_ran_at = 0.0  # the time of the last timer fired
+        # Per socket: (when its drop counter was read, its value), and when it
+        # was last seen to grow: packets lost before we could read them.
+        self._drops: dict[tuple[str, int], tuple[float, int]] = {}
+        self._lossy: dict[tuple[str, int], float] = {}
         self._stopping: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.ratelog = RateLimitedLog(log, interval=10.0)
@@ -174,6 +181,8 @@ class Daemon:
         if sock is None:
             sock = open_socket(cfg.interface, cfg.family)
             self.sockets[key] = sock
+            self._drops.pop(key, None)  # a new socket counts from 0
+            self._lossy.pop(key, None)
             self.demux[key] = {}
             assert self._loop is not None
             self._loop.add_reader(sock.fileno(), self._on_readable, key)
@@ -337,7 +346,8 @@ class Daemon:
                 inst = self.instances[name]
                 self._scheduled[name] = None
                 self._timers_ran_at = now
-                self._perform(inst, inst.router.handle_timer(now), now)
+                lossy = self._lossy.get((inst.cfg.interface or "", inst.cfg.family))
+                self._perform(inst, inst.router.handle_timer(now, lossy), now)
                 self._schedule(inst)
         self._arm()
 
@@ -439,6 +449,30 @@ class Daemon:
             if actions:
                 self._perform(inst, actions, at)
             self._schedule(inst)  # a no-op unless the router's deadline moved
+        self._sample_drops(key, sock, now)
+
+    def _sample_drops(self, key: tuple[str, int], sock: Any, now: float) -> None:
+        """Read the socket's kernel drop counter (at most every _DROPS_EVERY s,
+        when it is read anyway); note when it grew. A Backup whose down timer
+        runs out after that holds its takeover (VirtualRouter._hold): adverts
+        of its Master may have been among the packets lost."""
+        checked, count = self._drops.get(key, (-_DROPS_EVERY, 0))
+        if now - checked < _DROPS_EVERY:
+            return
+        n = sock.drops()
+        if n != count:  # (a socket starts at 0; the counter is 32 bits and wraps)
+            self._lossy[key] = now
+            self.ratelog.log(
+                (key, "drops"),
+                now,
+                logging.WARNING,
+                "%s IPv%d: the kernel dropped %d VRRP packets (receive queue full: a "
+                "flood?); a Backup's takeover waits while packets are lost",
+                key[0],
+                key[1],
+                (n - count) & 0xFFFFFFFF,
+            )
+        self._drops[key] = (now, n)
 
     # -- actions -------------------------------------------------------------------
 
@@ -458,6 +492,17 @@ class Daemon:
             elif isinstance(act, Notify):
                 self._notify(inst, act, now)
                 changed = True
+            elif isinstance(act, TakeoverHeld):
+                self.ratelog.log(
+                    (inst.cfg.name, "held"),
+                    now,
+                    logging.WARNING,
+                    "(%s) Master_Down_Timer expired %.1fs after the Master was last heard, "
+                    "but packets were being lost: holding the takeover (at most %.1fs more)",
+                    inst.cfg.name,
+                    act.silent_for,
+                    max(0.0, act.until - now),
+                )
             elif isinstance(act, AuthSkew):
                 assert inst.auth is not None
                 self.ratelog.log(

@@ -504,6 +504,7 @@ class Instance:
             "transitions": self.stats.transitions,
             "adverts_sent": self.stats.adverts_sent,
             "adverts_received": self.stats.adverts_received,
+            "takeovers_held": r.counters.takeovers_held,
             "auth": auth,
             "auth_mode": self.auth.mode.value if self.auth is not None else None,
             "signs": bool(self.auth is not None and self.auth.signs),

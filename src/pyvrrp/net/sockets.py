@@ -32,6 +32,8 @@ IPV6_RECVHOPLIMIT = 51
 IPV6_HOPLIMIT = 52
 SOL_IPV6 = 41
 SO_TIMESTAMPNS = 35  # <asm-generic/socket.h>; the cmsg type is the same number
+SO_MEMINFO = 55  # <asm-generic/socket.h>: u32[SK_MEMINFO_VARS]
+SK_MEMINFO_DROPS = 8  # <linux/sock_diag.h>
 
 _RECV_SIZE = 65535
 SO_RCVBUFFORCE = 33
@@ -124,6 +126,17 @@ class _VrrpSocket:
 
     def fileno(self) -> int:
         return self._sock.fileno()
+
+    def drops(self) -> int:
+        """Packets the kernel dropped for this socket (its receive queue was
+        full), since it was opened; 0 where the kernel does not say."""
+        try:
+            raw = self._sock.getsockopt(socket.SOL_SOCKET, SO_MEMINFO, 4 * (SK_MEMINFO_DROPS + 1))
+        except OSError:
+            return 0
+        if len(raw) < 4 * (SK_MEMINFO_DROPS + 1):
+            return 0
+        return int(_INT.unpack_from(raw, 4 * SK_MEMINFO_DROPS)[0]) & 0xFFFFFFFF
 
     def close(self) -> None:
         self._sock.close()

@@ -16,6 +16,7 @@ from .events import (
     SendAdvert,
     State,
     TakeAddresses,
+    TakeoverHeld,
 )
 from .params import OWNER_PRIORITY, PRIORITY_STOP, RouterParams
 from .router import INTERFACE_FAULT, SYNC_GROUP_FAULT, RouterCounters, Timer, VirtualRouter
@@ -42,6 +43,7 @@ __all__ = [
     "State",
     "SyncGroup",
     "TakeAddresses",
+    "TakeoverHeld",
     "Timer",
     "TrackedInterface",
     "TrackedScript",

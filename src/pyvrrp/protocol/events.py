@@ -114,4 +114,16 @@ class Dropped:
     detail: str = ""
 
 
-Action = SendAdvert | TakeAddresses | ReleaseAddresses | Announce | Notify | Dropped
+@dataclass(frozen=True, slots=True)
+class TakeoverHeld:
+    """The Master_Down_Timer ran out while packets for this instance were being
+    lost (the daemon saw its socket drop them): silence was not evidence that
+    the Master is gone, so the Backup listens one more advert interval. Held at
+    most until ``until``: a takeover comes at the latest after twice the
+    Master_Down_Interval of silence."""
+
+    silent_for: float  # seconds since the Master was last heard
+    until: float
+
+
+Action = SendAdvert | TakeAddresses | ReleaseAddresses | Announce | Notify | Dropped | TakeoverHeld

@@ -47,6 +47,7 @@ from .events import (
     SendAdvert,
     State,
     TakeAddresses,
+    TakeoverHeld,
 )
 from .params import OWNER_PRIORITY, PRIORITY_STOP, RouterParams
 from .timers import cs_to_seconds, master_down_interval, skew_time
@@ -83,6 +84,8 @@ class RouterCounters:
     adverts_received: int = 0
     priority_zero_received: int = 0
     dropped: dict[DropReason, int] = field(default_factory=dict)
+    #: Takeovers put off because packets were being lost (TakeoverHeld).
+    takeovers_held: int = 0
 
 
 def _clamp_priority(params: RouterParams, priority: int) -> int:
@@ -123,6 +126,9 @@ class VirtualRouter:
         self._duration_f = 0.0
         self._deadline_f: float | None = None
         self._preempt_after: Fraction | None = None
+        # When the Master was last heard, while the down timer runs from it
+        # (None when it runs from a priority-0 advert: the Master said it leaves).
+        self._silence_from: float | None = None
         # The last (advert, params, state) that passed check_advert.
         self._passed: tuple[object, object, object] = (None, None, None)
 
@@ -197,8 +203,13 @@ class VirtualRouter:
             return self._backup_receive(advert, now)
         return self._master_receive(advert, now)
 
-    def handle_timer(self, now: float) -> list[Action]:
-        """Fire the live timer if it is due (a call before the deadline is a no-op)."""
+    def handle_timer(self, now: float, lossy_since: float | None = None) -> list[Action]:
+        """Fire the live timer if it is due (a call before the deadline is a no-op).
+
+        ``lossy_since``: when the daemon last saw packets for this instance
+        lost before it could read them (its socket's receive queue overran:
+        a flood). A Master_Down_Timer running out after that is not taken as
+        the Master's silence: see :class:`TakeoverHeld`."""
         deadline = self._deadline_f
         if deadline is None:
             return []
@@ -219,6 +230,9 @@ class VirtualRouter:
             self._arm(Timer.ADVER, t, cs_to_seconds(self.params.advert_interval_cs))
             return [self._send(self.effective_priority)]
         # RFC 9568 §6.4.2: "If the Master_Down_Timer fires" -> Master.
+        held = self._hold(now, lossy_since)
+        if held is not None:
+            return [held]
         if self.master_gate is not None and not self.master_gate(self):
             # A sync group member may only go Master with the whole group
             # (keepalived): wait, and look again every advert interval.
@@ -339,6 +353,7 @@ class VirtualRouter:
         actions: list[Action] = [self._send(PRIORITY_STOP), self._release()]
         self.master_adver_interval_cs = self.params.advert_interval_cs
         self.master_address = None
+        self._silence_from = float(t)
         self._arm(Timer.MASTER_DOWN, t, self.master_down_interval())
         actions.append(self._transition(State.BACKUP, reason))
         return actions
@@ -351,6 +366,7 @@ class VirtualRouter:
             # "If the Priority in the ADVERTISEMENT is zero, then: Set the
             # Master_Down_Timer to Skew_Time".
             self.master_address = None
+            self._silence_from = None  # it said it leaves: no holding on
             self._arm(Timer.MASTER_DOWN, now, self.skew_time())
             return []
         ours = self.effective_priority
@@ -378,6 +394,7 @@ class VirtualRouter:
             self.master_adver_interval_cs = advert.advert_interval_cs
         self.master_address = advert.source
         self.wants_master = False
+        self._silence_from = now
         self._arm(_MASTER_DOWN, now, self.master_down_interval())
         return []
 
@@ -406,6 +423,7 @@ class VirtualRouter:
             )
             actions: list[Action] = [self._release()]
             self.master_address = advert.source
+            self._silence_from = now
             self._arm(Timer.MASTER_DOWN, now, self.master_down_interval())
             actions.append(
                 self._transition(
@@ -438,6 +456,7 @@ class VirtualRouter:
             return self._become_master(now, reason)
         self.master_adver_interval_cs = self.params.advert_interval_cs
         self.master_address = None
+        self._silence_from = float(now)
         self._arm(Timer.MASTER_DOWN, now, self.master_down_interval())
         return [self._transition(State.BACKUP, reason)]
 
@@ -445,6 +464,7 @@ class VirtualRouter:
         """RFC 9568 §6.4.1/§6.4.2: send an ADVERTISEMENT, then the gratuitous ARP
         / unsolicited NA, set the Adver_Timer, transition to MASTER."""
         actions: list[Action] = [self._send(self.effective_priority), self._take(), Announce()]
+        self._silence_from = None
         self._arm(Timer.ADVER, now, cs_to_seconds(self.params.advert_interval_cs))
         self.master_address = self.params.primary_address
         self.master_adver_interval_cs = self.params.advert_interval_cs
@@ -456,6 +476,28 @@ class VirtualRouter:
 
     # ------------------------------------------------------------ helpers
 
+    def _hold(self, now: float, lossy_since: float | None) -> TakeoverHeld | None:
+        """Put off a takeover decided on silence that may have been loss.
+
+        The Master_Down_Timer stands for "no advert received"; when packets
+        for this instance were dropped by the host after the Master was last
+        heard (a flood overrunning the receive queue), its adverts may have
+        been among them, and taking over would make two Masters. Listen one
+        more Master_Adver_Interval, as long as the loss goes on, and never past
+        twice the Master_Down_Interval of silence: a Master that really died
+        during a flood is still replaced. Not after a priority-0 advert (the
+        Master said it leaves) and not without loss (RFC 9568 as written)."""
+        silence = self._silence_from
+        if lossy_since is None or silence is None or lossy_since < silence:
+            return None
+        until = silence + 2 * float(self.master_down_interval())
+        if now >= until:
+            return None
+        step = min(float(cs_to_seconds(self.master_adver_interval_cs)), until - now)
+        self._arm(_MASTER_DOWN, now, Fraction(step))
+        self.counters.takeovers_held += 1
+        return TakeoverHeld(silent_for=now - silence, until=until)
+
     def _arm(self, timer: Timer, now: Fraction | float, duration: Fraction) -> None:
         self._timer = timer
         self._armed_at = now
@@ -465,6 +507,7 @@ class VirtualRouter:
         self._deadline_f = float(now) + self._duration_f
 
     def _cancel(self) -> None:
+        self._silence_from = None
         self._timer = None
         self._armed_at = None
         self._deadline_f = None
