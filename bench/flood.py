@@ -14,10 +14,11 @@ step bounded in time and count), spoofing the lab addresses only:
   every one of them as a real advert.
 
 After each step: did the Master keep its role and the Backup make no
-transition (status counters and the kernel's addresses for pyvrrp; log lines
-and addresses for keepalived)? What did the receiver count against what was
-sent, and what did its raw socket drop (``/proc/net/raw``)? The highest rate
-held is printed; nothing passes or fails.
+transition (*holds*: how often pyvrrp's Backup put off a takeover because its
+socket was losing packets, ``VirtualRouter._hold``; status counters and the
+kernel's addresses for pyvrrp; log lines and addresses for keepalived)? What
+did the receiver count against what was sent, and what did its raw socket drop
+(``/proc/net/raw``)? The highest rate held is printed; nothing passes or fails.
 
 ``python bench/flood.py`` (steps up to the attacker's maximum, 5 s each);
 ``--quick`` (three 1 s steps).
@@ -71,6 +72,7 @@ class Step:
     master_kept: bool
     backup_transitions: int
     master_transitions: int
+    holds: int | None = None  # takeovers the Backup held while packets were lost
 
     @property
     def rate(self) -> float:
@@ -160,6 +162,13 @@ def transitions(d: Daemon) -> int:
     return d.log().count("Entering ")
 
 
+def holds(d: Daemon) -> int | None:
+    """Takeovers the Backup held because its socket was losing packets (pyvrrp)."""
+    if isinstance(d, PyvrrpDaemon):
+        return int(d.instances()[0].get("takeovers_held", 0))
+    return None
+
+
 def counters(d: Daemon) -> tuple[int | None, int | None]:
     """(adverts the instance saw, adverts it rejected) where the daemon says."""
     if isinstance(d, PyvrrpDaemon):
@@ -191,6 +200,7 @@ def run_impl(impl: str, rates: list[int], seconds: float, limit: int) -> list[St
         for rate in rates:
             t_m, t_b = transitions(master), transitions(backup)
             seen0, rej0 = counters(backup)
+            holds0 = holds(backup)
             drops0 = raw_drops(lab, n1.ns)
             pypath = os.pathsep.join(p for p in sys.path if p)
             r = lab.run(
@@ -211,6 +221,7 @@ def run_impl(impl: str, rates: list[int], seconds: float, limit: int) -> list[St
             res = json.loads(r.stdout.strip().splitlines()[-1])
             time.sleep(1.5)  # anything provoked has had time to show
             seen1, rej1 = counters(backup)
+            holds1 = holds(backup)
             kept = master.has(VIP) and not backup.has(VIP)
             step = Step(
                 rate,
@@ -222,6 +233,7 @@ def run_impl(impl: str, rates: list[int], seconds: float, limit: int) -> list[St
                 kept,
                 transitions(backup) - t_b,
                 transitions(master) - t_m,
+                None if holds0 is None or holds1 is None else holds1 - holds0,
             )
             steps.append(step)
             print(
@@ -276,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"# measured with {load_note()}")
     print(
         f"{'impl':12s} {'target/s':>8s} {'sent/s':>8s} {'sent':>8s} {'seen':>8s}"
-        f" {'rejected':>8s} {'sockdrop':>8s} held"
+        f" {'rejected':>8s} {'sockdrop':>8s} {'holds':>5s} held"
     )
     for impl, steps in results.items():
         for s in steps:
@@ -284,7 +296,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{impl:12s} {s.target or 'max':>8} {s.rate:8.0f} {s.sent:8d}"
                 f" {'-' if s.received is None else s.received:>8} "
                 f"{'-' if s.rejected is None else s.rejected:>8} {s.socket_drops:8d}"
-                f" {verdict(s)}"
+                f" {'-' if s.holds is None else s.holds:>5} {verdict(s)}"
             )
         held = [s.rate for s in steps if s.held]
         print(
