@@ -14,18 +14,21 @@
  * compares tags, nothing else.
  *
  * The padded key blocks are hashed once, when a Key is made; a tag then costs
- * two context copies and two short digests, all inside OpenSSL (EVP, the SHA
- * extensions where the CPU has them), without a Python call in between. Key
- * bytes are wiped from the stack after use; the contexts are freed (and wiped
- * by OpenSSL) with the Key. Nothing here prints, logs or returns key bytes.
- *
- * The GIL is held throughout, so one scratch context per Key is safe.
+ * two copies of a 112-byte SHA-256 state and two short digests, without a
+ * Python call in between. The states are OpenSSL's SHA256_CTX, held inside
+ * the Key object: OpenSSL 3's SHA256_Init/Update/Final are deprecated in
+ * favour of EVP but are the same code (the SHA extensions where the CPU has
+ * them), and EVP_MD_CTX_copy_ex allocated and freed a provider context on
+ * every copy: twice per tag. Key bytes and states are wiped from the stack
+ * after use and from the Key when it is freed. Nothing here prints, logs or
+ * returns key bytes.
  */
 #define PY_SSIZE_T_CLEAN
+#define OPENSSL_SUPPRESS_DEPRECATED 1
 #include <Python.h>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
+#include <openssl/sha.h>
 
 #define BLOCK 64
 #define DIGEST 32
@@ -36,9 +39,8 @@
 
 typedef struct {
     PyObject_HEAD
-    EVP_MD_CTX *inner; /* after (K ^ ipad) */
-    EVP_MD_CTX *outer; /* after (K ^ opad) */
-    EVP_MD_CTX *work;  /* scratch */
+    SHA256_CTX inner; /* after (K ^ ipad) */
+    SHA256_CTX outer; /* after (K ^ opad) */
 } KeyObject;
 
 static const unsigned char zeros[TAG] = {0};
@@ -53,9 +55,8 @@ openssl_error(void)
 static void
 key_dealloc(KeyObject *self)
 {
-    EVP_MD_CTX_free(self->inner);
-    EVP_MD_CTX_free(self->outer);
-    EVP_MD_CTX_free(self->work);
+    OPENSSL_cleanse(&self->inner, sizeof self->inner);
+    OPENSSL_cleanse(&self->outer, sizeof self->outer);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -84,22 +85,16 @@ key_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         PyBuffer_Release(&key);
         return NULL;
     }
-    self->inner = EVP_MD_CTX_new();
-    self->outer = EVP_MD_CTX_new();
-    self->work = EVP_MD_CTX_new();
-    ok = self->inner != NULL && self->outer != NULL && self->work != NULL;
-
+    ok = 1;
     memset(pad, 0, BLOCK);
     memcpy(pad, key.buf, (size_t)key.len);
     PyBuffer_Release(&key);
     for (int i = 0; i < BLOCK; i++)
         pad[i] ^= 0x36;
-    ok = ok && EVP_DigestInit_ex(self->inner, EVP_sha256(), NULL)
-         && EVP_DigestUpdate(self->inner, pad, BLOCK);
+    ok = ok && SHA256_Init(&self->inner) && SHA256_Update(&self->inner, pad, BLOCK);
     for (int i = 0; i < BLOCK; i++)
         pad[i] ^= 0x36 ^ 0x5c;
-    ok = ok && EVP_DigestInit_ex(self->outer, EVP_sha256(), NULL)
-         && EVP_DigestUpdate(self->outer, pad, BLOCK);
+    ok = ok && SHA256_Init(&self->outer) && SHA256_Update(&self->outer, pad, BLOCK);
     OPENSSL_cleanse(pad, BLOCK);
     if (!ok) {
         Py_DECREF(self);
@@ -114,15 +109,15 @@ hmac_parts(KeyObject *k, const void *const *ptr, const size_t *len, int n,
            unsigned char out[DIGEST])
 {
     unsigned char inner[DIGEST];
-    unsigned int dlen;
-    int ok = EVP_MD_CTX_copy_ex(k->work, k->inner);
+    SHA256_CTX work = k->inner;
+    int ok = 1;
     for (int i = 0; ok && i < n; i++)
-        ok = EVP_DigestUpdate(k->work, ptr[i], len[i]);
-    ok = ok && EVP_DigestFinal_ex(k->work, inner, &dlen)
-         && EVP_MD_CTX_copy_ex(k->work, k->outer)
-         && EVP_DigestUpdate(k->work, inner, DIGEST)
-         && EVP_DigestFinal_ex(k->work, out, &dlen);
+        ok = SHA256_Update(&work, ptr[i], len[i]);
+    ok = ok && SHA256_Final(inner, &work);
+    work = k->outer;
+    ok = ok && SHA256_Update(&work, inner, DIGEST) && SHA256_Final(out, &work);
     OPENSSL_cleanse(inner, DIGEST);
+    OPENSSL_cleanse(&work, sizeof work);
     return ok;
 }
 
