@@ -346,7 +346,11 @@ class Daemon:
                 inst = self.instances[name]
                 self._scheduled[name] = None
                 self._timers_ran_at = now
-                lossy = self._lossy.get((inst.cfg.interface or "", inst.cfg.family))
+                lossy = (  # (empty unless a socket has lost packets)
+                    self._lossy.get((inst.cfg.interface or "", inst.cfg.family))
+                    if self._lossy
+                    else None
+                )
                 self._perform(inst, inst.router.handle_timer(now, lossy), now)
                 self._schedule(inst)
         self._arm()
