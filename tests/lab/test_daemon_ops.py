@@ -66,6 +66,7 @@ def test_garp_schedule_notify_pidfile_metrics(lab) -> None:
         in text
     )
     assert "pyvrrp_adverts_sent_total" in text
+    assert 'pyvrrp_takeovers_held_total{family="4",instance="VI_1"' in text
     assert n0.stop() == 0
     assert not pidfile.exists()
     wait_for(lambda: "INSTANCE VI_1 STOP 255" in out.read_text(), 3)

@@ -36,6 +36,11 @@ class StatusCollector:
         suppressed = CounterMetricFamily(
             "pyvrrp_adverts_suppressed", "adverts not sent: no key may sign", labels=labels
         )
+        held = CounterMetricFamily(
+            "pyvrrp_takeovers_held",
+            "takeovers put off while the instance's socket was losing packets",
+            labels=labels,
+        )
         for i in st["instances"]:
             lv = [i["name"], str(i["interface"]), str(i["vrid"]), str(i["family"])]
             for s in STATES:
@@ -51,7 +56,8 @@ class StatusCollector:
             for word in ("last_key_expired", "all_keys_revoked"):
                 alarm.add_metric([*lv, word], 1.0 if i.get("auth_alarm") == word else 0.0)
             suppressed.add_metric(lv, i.get("adverts_suppressed", 0))
-        yield from (state, prio, sent, recv, trans, auth, drops, alarm, suppressed)
+            held.add_metric(lv, i.get("takeovers_held", 0))
+        yield from (state, prio, sent, recv, trans, auth, drops, alarm, suppressed, held)
 
 
 def start_metrics(daemon: Any, addr: str) -> None:
