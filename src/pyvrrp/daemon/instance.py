@@ -187,9 +187,7 @@ class Instance:
         an IPv4 checksum covers the PDU only (the IPv4 v3 one depends on the
         destination, never on the trailer) and IPv6's is the kernel's
         (``_style``), so a signed advert is that PDU plus a fresh trailer."""
-        sent = self._sent.get(priority)
-        if sent is None:
-            sent = self._sent[priority] = self._checksummed(priority)
+        sent = self._sent.get(priority) or self._built(priority)
         auth = self.auth
         if auth is None or not auth.signs:
             self.stats.adverts_sent += 1
@@ -209,7 +207,12 @@ class Instance:
         timer fires. Nothing is sent, signed or counted."""
         priority = self.router.effective_priority
         if priority not in self._sent:
-            self._sent[priority] = self._checksummed(priority)
+            self._built(priority)
+
+    def _built(self, priority: int) -> list[tuple[IPAddr, bytes]]:
+        """Build and keep the checksummed copies at ``priority``."""
+        sent = self._sent[priority] = self._checksummed(priority)
+        return sent
 
     def _checksummed(self, priority: int) -> list[tuple[IPAddr, bytes]]:
         """The PDU at ``priority`` with its checksum for each destination."""

@@ -319,9 +319,8 @@ class VrrpSocket6(_VrrpSocket):
         dst: IPv6Address = IPv6Address(0)
         for level, kind, data in anc:
             if level != SOL_IPV6:
-                if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(data) >= 16:
-                    sec, nsec = _TIMESPEC.unpack_from(data)
-                    rx_ns = sec * 1_000_000_000 + nsec
+                if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS:
+                    rx_ns = _timespec_ns(data)
                 continue
             if kind == IPV6_HOPLIMIT:
                 hop_limit = _INT.unpack_from(data)[0]
@@ -335,10 +334,17 @@ class VrrpSocket6(_VrrpSocket):
 def _stamp(anc: list[tuple[int, int, bytes]]) -> int:
     """The SO_TIMESTAMPNS receive time in ``anc`` (ns since the epoch), or 0."""
     for level, kind, data in anc:
-        if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(data) >= 16:
-            sec, nsec = _TIMESPEC.unpack_from(data)
-            return int(sec * 1_000_000_000 + nsec)
+        if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS:
+            return _timespec_ns(data)
     return 0
+
+
+def _timespec_ns(data: bytes) -> int:
+    """A struct timespec as ns; 0 if it is short."""
+    if len(data) < _TIMESPEC.size:
+        return 0
+    sec, nsec = _TIMESPEC.unpack_from(data)
+    return int(sec * 1_000_000_000 + nsec)
 
 
 # Received IPv6 addresses, shared between packets as IPv4's are (wire.ipv4):
