@@ -42,9 +42,13 @@ class OnePacket:
         self.pkt = pkt
         self.stamped: list[bool] = []
         self.dropped = drops
+        self.sent: list[bytes] = []
 
     def drops(self) -> int:
         return self.dropped
+
+    def send(self, payload: bytes, src: Any, dst: Any, ttl: int) -> None:
+        self.sent.append(payload)
 
     def recv(self, stamped: bool = False) -> ReceivedPacket | None:
         self.stamped.append(stamped)
@@ -169,8 +173,12 @@ def test_a_growing_drop_counter_holds_the_takeover(daemon: Daemon) -> None:
     deadline = t.inst.router.next_deadline()
     assert deadline is not None
     clock.mono += 1.0
-    daemon._read(KEY, OnePacket(None, drops=5000), table)  # a flood overran the queue
+    sock = OnePacket(None, drops=5000)  # a flood overran the queue
+    daemon._read(KEY, sock, table)
     assert daemon._lossy[KEY] == clock.mono
+    # ... and goes on: the counter, read afresh when the down timer runs out, grew.
+    daemon.sockets[KEY] = sock
+    sock.dropped = 9000
     clock.mono = deadline
     daemon._on_timer()
     assert t.inst.router.state is State.BACKUP
@@ -192,3 +200,21 @@ def test_without_drops_the_takeover_is_on_time(daemon: Daemon) -> None:
     daemon._on_timer()
     assert t.inst.router.state is State.MASTER
     assert t.inst.router.counters.takeovers_held == 0
+
+
+def test_loss_that_stopped_long_before_the_expiry_does_not_hold(daemon: Daemon) -> None:
+    t, table = backup(daemon)
+    clock = daemon.clock
+    assert isinstance(clock, FixedClock)
+    daemon._read(KEY, OnePacket(advert_from_peer(t, 0)), table)
+    clock.mono += 0.5
+    sock = OnePacket(None, drops=5000)  # lost once, just after the Master's advert
+    daemon._read(KEY, sock, table)
+    daemon.sockets[KEY] = sock  # and not since
+    deadline = t.inst.router.next_deadline()
+    assert deadline is not None
+    clock.mono = deadline
+    daemon._on_timer()
+    assert t.inst.router.state is State.MASTER
+    assert t.inst.router.counters.takeovers_held == 0
+    assert len(sock.sent) == 1  # the new Master's first advert

@@ -402,7 +402,7 @@ def test_takeover_held_while_packets_are_lost_but_never_past_twice_mdi() -> None
     while r.state is State.BACKUP:
         now = r.next_deadline()
         assert now is not None and now <= until + 1e-9
-        actions = r.handle_timer(now, lossy_since=2.5)  # packets lost after 1.0
+        actions = r.handle_timer(now, lossy_since=now - 0.05)  # loss going on
         if r.state is State.BACKUP:
             assert [type(a) for a in actions] == [TakeoverHeld]
             assert actions[0].until == pytest.approx(until)
@@ -417,6 +417,17 @@ def test_loss_before_the_master_was_last_heard_holds_nothing() -> None:
     r.start(0.0)
     r.receive_advert(advert(200), 1.0)
     actions = r.handle_timer(1.0 + MDI_100, lossy_since=0.5)
+    assert r.state is State.MASTER and actions[0] == SendAdvert(100)
+
+
+def test_loss_that_stopped_an_interval_before_the_expiry_holds_nothing() -> None:
+    """Lost packets just after the Master's last advert, none since: the adverts
+    due later would have been heard, so the silence is the Master's."""
+    r = router("R", 100, 5)
+    r.start(0.0)
+    r.receive_advert(advert(200), 1.0)
+    expiry = 1.0 + MDI_100
+    actions = r.handle_timer(expiry, lossy_since=expiry - 1.0 - 0.01)
     assert r.state is State.MASTER and actions[0] == SendAdvert(100)
 
 
@@ -436,7 +447,7 @@ def test_an_advert_heard_during_a_hold_starts_a_new_down_interval() -> None:
     r = router("R", 100, 5)
     r.start(0.0)
     r.receive_advert(advert(200), 1.0)
-    r.handle_timer(1.0 + MDI_100, lossy_since=2.0)
+    r.handle_timer(1.0 + MDI_100, lossy_since=1.0 + MDI_100)
     assert r.state is State.BACKUP
     r.receive_advert(advert(200), 5.0)
     assert r.next_deadline() == pytest.approx(5.0 + MDI_100)

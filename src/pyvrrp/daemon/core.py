@@ -346,12 +346,7 @@ class Daemon:
                 inst = self.instances[name]
                 self._scheduled[name] = None
                 self._timers_ran_at = now
-                lossy = (  # (empty unless a socket has lost packets)
-                    self._lossy.get((inst.cfg.interface or "", inst.cfg.family))
-                    if self._lossy
-                    else None
-                )
-                self._perform(inst, inst.router.handle_timer(now, lossy), now)
+                self._perform(inst, inst.router.handle_timer(now, self._loss_seen(inst, now)), now)
                 self._schedule(inst)
         self._arm()
 
@@ -455,13 +450,28 @@ class Daemon:
             self._schedule(inst)  # a no-op unless the router's deadline moved
         self._sample_drops(key, sock, now)
 
-    def _sample_drops(self, key: tuple[str, int], sock: Any, now: float) -> None:
-        """Read the socket's kernel drop counter (at most every _DROPS_EVERY s,
-        when it is read anyway); note when it grew. A Backup whose down timer
-        runs out after that holds its takeover (VirtualRouter._hold): adverts
-        of its Master may have been among the packets lost."""
+    def _loss_seen(self, inst: Instance, now: float) -> float | None:
+        """When packets were last seen lost on ``inst``'s socket, for a Backup
+        whose down timer runs out (the counter read afresh: a takeover is
+        rare); None for anything else."""
+        if inst.router.state is not State.BACKUP:
+            return None
+        key = (inst.cfg.interface or "", inst.cfg.family)
+        sock = self.sockets.get(key)
+        if sock is not None:
+            self._sample_drops(key, sock, now, fresh=True)
+        return self._lossy.get(key)
+
+    def _sample_drops(
+        self, key: tuple[str, int], sock: Any, now: float, *, fresh: bool = False
+    ) -> None:
+        """Read the socket's kernel drop counter (when it is read anyway, at
+        most every _DROPS_EVERY s, or ``fresh``); note when it grew. A Backup
+        whose down timer runs out while that goes on holds its takeover
+        (VirtualRouter._hold): adverts of its Master may have been among the
+        packets lost."""
         checked, count = self._drops.get(key, (-_DROPS_EVERY, 0))
-        if now - checked < _DROPS_EVERY:
+        if now - checked < _DROPS_EVERY and not fresh:
             return
         n = sock.drops()
         if n != count:  # (a socket starts at 0; the counter is 32 bits and wraps)

@@ -483,17 +483,22 @@ class VirtualRouter:
         for this instance were dropped by the host after the Master was last
         heard (a flood overrunning the receive queue), its adverts may have
         been among them, and taking over would make two Masters. Listen one
-        more Master_Adver_Interval, as long as the loss goes on, and never past
-        twice the Master_Down_Interval of silence: a Master that really died
-        during a flood is still replaced. Not after a priority-0 advert (the
-        Master said it leaves) and not without loss (RFC 9568 as written)."""
+        more Master_Adver_Interval, as long as the loss goes on (loss seen
+        within the last interval, when the Master's latest advert was due),
+        and never past twice the Master_Down_Interval of silence: a Master that
+        really died during a flood is still replaced. Not after a priority-0
+        advert (the Master said it leaves) and not without loss (RFC 9568 as
+        written)."""
         silence = self._silence_from
-        if lossy_since is None or silence is None or lossy_since < silence:
+        if lossy_since is None or silence is None:
+            return None
+        interval = float(cs_to_seconds(self.master_adver_interval_cs))
+        if lossy_since < silence or lossy_since < now - interval:
             return None
         until = silence + 2 * float(self.master_down_interval())
         if now >= until:
             return None
-        step = min(float(cs_to_seconds(self.master_adver_interval_cs)), until - now)
+        step = min(interval, until - now)
         self._arm(_MASTER_DOWN, now, Fraction(step))
         self.counters.takeovers_held += 1
         return TakeoverHeld(silent_for=now - silence, until=until)
