@@ -161,10 +161,10 @@ def test_prime_builds_the_takeover_advert_without_sending_or_counting() -> None:
     assert t.inst.stats.adverts_sent == sent + 1
 
 
-def test_a_growing_drop_counter_holds_the_takeover(daemon: Daemon) -> None:
-    """Packets lost on the socket after the Master was last heard: when the
-    down timer runs out the Backup listens one more interval instead of taking
-    over (at most twice Master_Down_Interval of silence, see the router)."""
+def expire(daemon: Daemon, *, lost: int, after: float, more: int) -> tuple[Target, OnePacket]:
+    """A Backup hears its Master; ``after`` seconds later its socket has
+    lost ``lost`` packets, and ``more`` once its down timer runs out (the
+    counter read afresh then); the timer then runs out."""
     t, table = backup(daemon)
     clock = daemon.clock
     assert isinstance(clock, FixedClock)
@@ -172,49 +172,38 @@ def test_a_growing_drop_counter_holds_the_takeover(daemon: Daemon) -> None:
     assert KEY not in daemon._lossy
     deadline = t.inst.router.next_deadline()
     assert deadline is not None
-    clock.mono += 1.0
-    sock = OnePacket(None, drops=5000)  # a flood overran the queue
+    clock.mono += after
+    sock = OnePacket(None, drops=lost)
     daemon._read(KEY, sock, table)
-    assert daemon._lossy[KEY] == clock.mono
-    # ... and goes on: the counter, read afresh when the down timer runs out, grew.
+    assert (KEY in daemon._lossy) == (lost > 0)
     daemon.sockets[KEY] = sock
-    sock.dropped = 9000
+    sock.dropped += more
     clock.mono = deadline
     daemon._on_timer()
-    assert t.inst.router.state is State.BACKUP
-    assert t.inst.router.counters.takeovers_held == 1
-    assert t.inst.status(clock.mono)["takeovers_held"] == 1
-    assert t.inst.router.next_deadline() == pytest.approx(deadline + 1.0)
+    return t, sock
 
 
-def test_without_drops_the_takeover_is_on_time(daemon: Daemon) -> None:
-    t, table = backup(daemon)
-    clock = daemon.clock
-    assert isinstance(clock, FixedClock)
-    daemon._read(KEY, OnePacket(advert_from_peer(t, 0)), table)
-    clock.mono += 1.0
-    daemon._read(KEY, OnePacket(None, drops=0), table)
-    deadline = t.inst.router.next_deadline()
-    assert deadline is not None
-    clock.mono = deadline
-    daemon._on_timer()
-    assert t.inst.router.state is State.MASTER
-    assert t.inst.router.counters.takeovers_held == 0
+def test_a_growing_drop_counter_holds_the_takeover(daemon: Daemon) -> None:
+    """Packets lost on the socket after the Master was last heard, and still
+    being lost when the down timer runs out: the Backup listens one more
+    interval instead of taking over (at most twice Master_Down_Interval of
+    silence, see the router)."""
+    t, sock = expire(daemon, lost=5000, after=1.0, more=4000)
+    r = t.inst.router
+    assert r.state is State.BACKUP and r.counters.takeovers_held == 1
+    assert t.inst.status(daemon.clock.monotonic())["takeovers_held"] == 1
+    assert r.next_deadline() == pytest.approx(daemon.clock.monotonic() + 1.0)
+    assert sock.sent == []
 
 
-def test_loss_that_stopped_long_before_the_expiry_does_not_hold(daemon: Daemon) -> None:
-    t, table = backup(daemon)
-    clock = daemon.clock
-    assert isinstance(clock, FixedClock)
-    daemon._read(KEY, OnePacket(advert_from_peer(t, 0)), table)
-    clock.mono += 0.5
-    sock = OnePacket(None, drops=5000)  # lost once, just after the Master's advert
-    daemon._read(KEY, sock, table)
-    daemon.sockets[KEY] = sock  # and not since
-    deadline = t.inst.router.next_deadline()
-    assert deadline is not None
-    clock.mono = deadline
-    daemon._on_timer()
-    assert t.inst.router.state is State.MASTER
+@pytest.mark.parametrize(
+    ("lost", "more", "why"),
+    [(0, 0, "nothing lost"), (5000, 0, "lost once, just after the Master's advert, not since")],
+)
+def test_without_loss_going_on_the_takeover_is_on_time(
+    daemon: Daemon, lost: int, more: int, why: str
+) -> None:
+    t, sock = expire(daemon, lost=lost, after=0.5, more=more)
+    assert t.inst.router.state is State.MASTER, why
     assert t.inst.router.counters.takeovers_held == 0
     assert len(sock.sent) == 1  # the new Master's first advert
