@@ -6,6 +6,7 @@ import select
 import socket
 import time
 from ipaddress import IPv4Address, IPv6Address
+from typing import Any
 
 import pytest
 
@@ -26,6 +27,16 @@ def wait_recv(sock: VrrpSocket4 | VrrpSocket6, timeout: float = 2.0) -> Received
     pkt = sock.recv()
     assert pkt is not None
     return pkt
+
+
+def v4_pair(lab: Lab) -> tuple[Any, Any, VrrpSocket4, VrrpSocket4]:
+    """Two nodes on one segment and an IPv4 VRRP socket on each one's eth0."""
+    a, b = one_segment(lab, 2).nodes
+    with inside(a.ns):
+        sa = VrrpSocket4("eth0")
+    with inside(b.ns):
+        sb = VrrpSocket4("eth0")
+    return a, b, sa, sb
 
 
 def advert4(vrid: int = 7, addrs: tuple[str, ...] = ("10.0.1.100",)) -> Advert:
@@ -72,12 +83,7 @@ def test_v4_not_looped_back_and_bound_to_device(lab: Lab) -> None:
 
 
 def test_v4_unicast_ttl(lab: Lab) -> None:
-    seg = one_segment(lab, 2)
-    a, b = seg.nodes
-    with inside(a.ns):
-        sa = VrrpSocket4("eth0")
-    with inside(b.ns):
-        sb = VrrpSocket4("eth0")
+    a, b, sa, sb = v4_pair(lab)
     with sa, sb:
         payload = encode(advert4(9), style=ChecksumStyle.MESSAGE)
         sa.send(payload, a.ipv4.ip, b.ipv4.ip, ttl=17)
@@ -122,12 +128,7 @@ def test_receive_time_is_the_kernels_not_the_readers(lab: Lab) -> None:
 def test_drops_counts_what_a_full_receive_queue_lost(lab: Lab) -> None:
     """drops() is the kernel's count of packets this socket lost because its
     receive queue was full (how the daemon tells loss from silence)."""
-    seg = one_segment(lab, 2)
-    a, b = seg.nodes
-    with inside(a.ns):
-        sa = VrrpSocket4("eth0")
-    with inside(b.ns):
-        sb = VrrpSocket4("eth0")
+    a, _b, sa, sb = v4_pair(lab)
     with sa, sb:
         sb.join(V4_GROUP)
         payload = encode(advert4(), style=ChecksumStyle.MESSAGE)
