@@ -11,7 +11,7 @@ single advert of the other: keepalived's log has no checksum, length, version,
 TTL or authentication complaint, and pyvrrp counts no drops.
 
 The tshark and byte-layout checks compare pyvrrp's adverts with keepalived
-2.4.3's captured ones (``/work/shared/vectors/captures``).
+2.4.3's captured ones (``tests/data/captures``).
 """
 
 from __future__ import annotations
@@ -43,8 +43,8 @@ from pyvrrp.wire.vrrp import ChecksumStyle, checksum_of
 
 pytestmark = [pytest.mark.lab, pytest.mark.keepalived]
 
-# keepalived 2.4.3 adverts (../shared beside the repository, as tests/conftest.py).
-CAPTURES = Path(__file__).resolve().parents[2].parent / "shared/vectors/captures"
+# keepalived 2.4.3 adverts, kept in the repository (tests/data/README.md).
+CAPTURES = Path(__file__).resolve().parents[1] / "data" / "captures"
 PASSWORD = "secret12"
 # keepalived also checks that a unicast advert comes from a configured peer.
 KA_GLOBALS = ("vrrp_check_unicast_src",)
@@ -483,8 +483,6 @@ def pyvrrp_captures(
     VRID 51, key 1 = 00..1f as in the captures) and ``s2`` (v2 VRID 51)."""
     if reason := tshark_available():
         pytest.skip(reason)
-    if not CAPTURES.is_dir():
-        pytest.fail(f"{CAPTURES} is missing: the tests need ../shared beside the repository")
     keep = tmp_path_factory.mktemp("pyvrrp-adverts")
     with Lab() as lab:
         pcaps = capture_adverts(lab)

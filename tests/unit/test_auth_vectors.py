@@ -1,4 +1,4 @@
-"""Known-answer images, mutations and context cases of shared/vectors/auth_hmac.json."""
+"""Known-answer images, mutations and context cases of tests/data/vectors/auth_hmac.json."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from pyvrrp.wire.vrrp import ChecksumStyle
 
 
 @pytest.fixture(scope="module")
-def vectors(shared):
-    return json.loads((shared / "vectors/auth_hmac.json").read_text())
+def vectors(data):
+    return json.loads((data / "vectors/auth_hmac.json").read_text())
 
 
 def _auth(vectors, *, family=6, vrid=51, mode=AntiReplay.MONOTONIC) -> HmacAuth:

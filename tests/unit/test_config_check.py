@@ -9,7 +9,9 @@ import pytest
 
 from pyvrrp.cli import main
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
+DATA = Path(__file__).resolve().parents[1] / "data"
+# keepalived's own samples, beside the repository on the project's machines only.
+OPTIONAL_SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "configs"
 KEY32 = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
 ASCII_KEY = "correct-horse-battery-staple-0123456"
 SECRETS = (KEY32, ASCII_KEY, "pw123456", bytes(range(32)).hex(), repr(bytes(range(32))))
@@ -154,13 +156,16 @@ def test_check_json_with_errors(tmp_path: Path, capsys: pytest.CaptureFixture[st
     _no_secrets(out)
 
 
-@pytest.mark.parametrize(("flag", "priority"), [("-i", 170), ("--config-id", 85)])
-def test_check_config_id(flag: str, priority: int, capsys: pytest.CaptureFixture[str]) -> None:
-    conf = SHARED / "configs" / "keepalived.conf.conditional_conf"
-    name = "high" if priority == 170 else "low"
+@pytest.mark.parametrize(
+    ("flag", "name", "priority"), [("-i", "edge_a", 200), ("--config-id", "edge_b", 90)]
+)
+def test_check_config_id(
+    flag: str, name: str, priority: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    conf = DATA / "configs" / "conditional.conf"
     assert main(["check", "-f", str(conf), flag, name, "--no-host"]) == 0
     out = capsys.readouterr().out
-    assert f"VI_0: interface eth0, IPv4, VRRPv3, VRID 1, priority {priority}," in out
+    assert f"EDGE: interface ens4, IPv4, VRRPv3, VRID 7, priority {priority}," in out
 
 
 def test_nonexistent_interface_is_only_a_warning(
@@ -173,13 +178,30 @@ def test_nonexistent_interface_is_only_a_warning(
     assert f"{path}:6: warning: interface pyvrrp-nx0 does not exist on this host" in out
 
 
+FIXTURES = (
+    *sorted((DATA / "configs").glob("*.conf")),
+    DATA / "configs" / "include" / "keepalived.conf",
+    *sorted((DATA / "captures").glob("*.conf")),
+)
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.name)
+def test_check_fixtures_exit_0(path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _check_exit_0(path, capsys)
+
+
+@pytest.mark.skipif(not OPTIONAL_SAMPLES.is_dir(), reason="keepalived's samples not beside")
 @pytest.mark.parametrize(
     "path",
-    sorted((SHARED / "configs").glob("*"))
-    + sorted((SHARED / "vectors" / "captures").glob("*.conf")),
+    sorted(OPTIONAL_SAMPLES.glob("*")) if OPTIONAL_SAMPLES.is_dir() else [],
     ids=lambda p: p.name,
 )
-def test_check_shared_samples_exit_0(path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_keepalived_samples_exit_0(path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Extra, where keepalived's own samples are at hand."""
+    _check_exit_0(path, capsys)
+
+
+def _check_exit_0(path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "-f", str(path)]) == 0
     out = capsys.readouterr().out
     assert " error: " not in out

@@ -1,4 +1,4 @@
-"""keepalived.conf loading: shared samples, reader features, fallbacks, MTU, redaction."""
+"""keepalived.conf loading: fixtures, reader features, fallbacks, MTU, redaction."""
 
 from __future__ import annotations
 
@@ -21,10 +21,18 @@ from pyvrrp.config import (
 )
 from pyvrrp.config.lexer import Diagnostics, Reader
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
-SAMPLES = sorted((SHARED / "configs").glob("*")) + sorted(
-    (SHARED / "vectors" / "captures").glob("*.conf")
+DATA = Path(__file__).resolve().parents[1] / "data"
+CONFIGS = DATA / "configs"
+CAPTURES = DATA / "captures"
+# The project's own fixtures (tests/data/configs, one per construct keepalived's
+# samples exercise) and the confs that made keepalived 2.4.3's captures.
+SAMPLES = (
+    *sorted(CONFIGS.glob("*.conf")),
+    CONFIGS / "include" / "keepalived.conf",
+    *sorted(CAPTURES.glob("*.conf")),
 )
+# keepalived's own samples, beside the repository on the project's machines only.
+OPTIONAL_SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "configs"
 KEY32 = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
 KEY_BYTES = bytes(range(32))
 ASCII_KEY = "correct-horse-battery-staple-0123456"
@@ -47,62 +55,72 @@ def _inst(*lines: str, vip: str = "192.0.2.1", head: str = "") -> str:
     )
 
 
-# --------------------------------------------------------------------- shared samples
+# --------------------------------------------------------------------- fixtures
 
 
-def test_samples_exist() -> None:
-    assert len(SAMPLES) >= 12, SAMPLES
+def test_fixtures_exist() -> None:
+    assert len(SAMPLES) >= 17, SAMPLES
 
 
 @pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.name)
-def test_shared_sample_loads_without_error(path: Path) -> None:
+def test_fixture_loads_without_error(path: Path) -> None:
     result = load(path, env={})
     assert result.ok, result.format()
     assert result.config is not None
     assert str(path) in result.config.source_files
 
 
+@pytest.mark.skipif(not OPTIONAL_SAMPLES.is_dir(), reason="keepalived's samples not beside")
+@pytest.mark.parametrize(
+    "path", sorted(OPTIONAL_SAMPLES.glob("*")) if OPTIONAL_SAMPLES.is_dir() else []
+)
+def test_keepalived_sample_loads_without_error(path: Path) -> None:
+    """Extra, where keepalived's own samples are at hand: each loads."""
+    result = load(path, env={})
+    assert result.ok, result.format()
+
+
 @pytest.mark.parametrize(
     ("name", "line", "section"),
     [
-        ("keepalived.conf.IPv6", 7, "virtual_server_group"),
-        ("keepalived.conf.IPv6", 13, "virtual_server"),
-        ("keepalived.conf.sample", 26, "virtual_server"),
-        ("keepalived.conf.track_interface", 7, "static_routes"),
-        ("keepalived.conf.vrrp.routes", 7, "static_routes"),
-        ("keepalived.conf.vrrp.rules", 9, "static_rules"),
-        ("keepalived.conf.vrrp.static_ipaddress", 7, "static_ipaddress"),
+        ("lvs_and_vrrp.conf", 27, "virtual_server_group"),
+        ("lvs_and_vrrp.conf", 32, "virtual_server"),
+        ("lvs_and_vrrp.conf", 56, "virtual_server"),
+        ("routes.conf", 7, "static_routes"),
+        ("rules.conf", 7, "static_rules"),
+        ("static_ipaddress.conf", 7, "static_ipaddress"),
     ],
 )
 def test_unimplemented_sections_warned_once(name: str, line: int, section: str) -> None:
-    path = SHARED / "configs" / name
+    path = CONFIGS / name
     result = load(path, env={})
     expected = f"{path}:{line}: warning: section '{section}' is not implemented by pyvrrp; skipped"
     lines = result.format().splitlines()
-    assert expected in lines
-    # nested real_server / *_CHECK blocks are skipped with their section, not warned again
-    assert not any("real_server" in x or "_CHECK" in x for x in lines)
+    assert lines.count(expected) == 1
+    # nested real_server / *_CHECK / url blocks are skipped with their section, not warned again
+    assert not any(
+        "real_server" in x or "_CHECK" in x or "_GET" in x or "'url'" in x for x in lines
+    )
 
 
-def test_sample_values() -> None:
-    cfg = load(SHARED / "configs" / "keepalived.conf.sample", env={}).config
+def test_lvs_file_values() -> None:
+    cfg = load(CONFIGS / "lvs_and_vrrp.conf", env={}).config
     assert cfg is not None
-    assert cfg.global_defs.router_id == "LVS_DEVEL"
+    assert cfg.global_defs.router_id == "LB_EDGE_1"
     (vi,) = cfg.instances
-    assert (vi.name, vi.interface, vi.vrid, vi.priority) == ("VI_1", "eth0", 50, 100)
-    assert (vi.version, vi.family, vi.advert_int_cs, vi.nopreempt) == (2, 4, 100, True)
+    assert (vi.name, vi.interface, vi.vrid, vi.priority) == ("WEB_VIP", "ens3", 60, 120)
+    assert (vi.version, vi.family, vi.advert_int_cs, vi.nopreempt) == (2, 4, 200, True)
     assert vi.initial_state is None
     assert [str(a.address) for a in vi.virtual_addresses] == [
-        "192.168.200.11/32",
-        "192.168.200.12/32",
-        "192.168.200.13/32",
+        "203.0.113.10/32",
+        "203.0.113.11/32",
     ]
     assert vi.mcast_group == ipaddress.ip_address("224.0.0.18")
     assert vi.legacy_auth is None and vi.auth_hmac is None
 
 
 def test_captures_values() -> None:
-    cap = SHARED / "vectors" / "captures"
+    cap = CAPTURES
     v6 = load(cap / "v3-ipv6-multicast-hmac.conf", env={}).config
     assert v6 is not None
     (i6,) = v6.instances
@@ -134,72 +152,134 @@ def test_captures_values() -> None:
 @pytest.mark.parametrize(
     ("defines", "priority", "script"),
     [
-        (["high"], 170, "/etc/keepalived/scripts/check_high_VI_0.sh"),
-        (["low"], 85, "/etc/keepalived/scripts/check_low_VI_0.sh"),
+        (["edge_a"], 200, "/usr/local/sbin/check_proxy_a"),
+        (["edge_b"], 90, "/usr/local/sbin/check_proxy_b"),
     ],
 )
 def test_conditional_conf(defines: list[str], priority: int, script: str) -> None:
-    result = load(SHARED / "configs" / "keepalived.conf.conditional_conf", defines=defines, env={})
+    result = load(CONFIGS / "conditional.conf", defines=defines, env={})
     assert result.ok
     cfg = result.config
     assert cfg is not None
     (vi,) = cfg.instances
-    assert vi.priority == priority and vi.advert_int_cs == 1200 and vi.version == 3
-    assert cfg.scripts["check_VI_0"].script == script
-    assert [t.name for t in vi.track_scripts] == ["check_VI_0"]
-    assert [(t.name, t.weight) for t in vi.track_interfaces] == [("eth3", None), ("eth2", 20)]
+    assert vi.priority == priority and vi.advert_int_cs == 300 and vi.version == 3
+    assert cfg.scripts["chk_proxy"].script == script
+    assert (cfg.scripts["chk_proxy"].fall, cfg.scripts["chk_proxy"].rise) == (4, 2)
+    assert [t.name for t in vi.track_scripts] == ["chk_proxy"]
+    assert [(t.name, t.weight) for t in vi.track_interfaces] == [("ens5", None), ("ens6", 15)]
     warnings = [d.message for d in result.diagnostics]
     assert "keyword 'net_namespace' is not implemented by pyvrrp; skipped" in warnings
 
 
 def test_conditional_conf_without_id() -> None:
-    result = load(SHARED / "configs" / "keepalived.conf.conditional_conf", env={})
+    result = load(CONFIGS / "conditional.conf", env={})
     assert result.ok
     assert result.config is not None
     assert result.config.instances[0].priority == 100
+    # neither conditional script line applies: the script has none, so it is dropped
+    assert "chk_proxy" not in result.config.scripts
 
 
-def test_localcheck_tracking() -> None:
-    cfg = load(SHARED / "configs" / "keepalived.conf.vrrp.localcheck", env={}).config
+def test_ipv6_instances() -> None:
+    cfg = load(CONFIGS / "ipv6.conf", env={}).config
     assert cfg is not None
-    assert len(cfg.instances) == 9
-    s = cfg.scripts["chk_sshd"]
-    assert (s.script, s.interval, s.weight, s.fall, s.rise) == ("killall -0 sshd", 2, -4, 2, 2)
+    mc, uc = cfg.instances
+    assert (mc.family, mc.version, str(mc.mcast_group), mc.unicast) == (6, 3, "ff02::12", False)
+    assert [str(a.address) for a in mc.virtual_addresses] == [
+        "2001:db8:61::1/64",
+        "fe80::61/128",
+    ]
+    assert [a.dev for a in mc.virtual_addresses] == [None, "ens3"]
+    assert (uc.family, uc.version, uc.unicast) == (6, 3, True)
+    assert uc.unicast_src_ip == ipaddress.ip_address("2001:db8:62::2")
+    assert uc.unicast_peers == (ipaddress.ip_address("2001:db8:62::3"),)
+    (route,) = uc.virtual_routes
+    assert (route.dest, route.via) == ("2001:db8:99::/48", "2001:db8:62::254")
+
+
+def test_tracking() -> None:
+    cfg = load(CONFIGS / "tracking.conf", env={}).config
+    assert cfg is not None
+    assert len(cfg.instances) == 3
+    s = cfg.scripts["chk_dns"]
+    assert (s.script, s.interval, s.weight, s.fall, s.rise) == ("pidof unbound", 3, -10, 3, 2)
+    assert cfg.scripts["chk_api"].script == "</dev/tcp/127.0.0.1/8080"
+    assert cfg.scripts["chk_disk"].script == "/usr/local/bin/disk_ok --min 5%"
     vi = cfg.instances[0]
     assert [(t.name, t.weight) for t in vi.track_interfaces] == [
-        ("eth1", 2),
-        ("eth2", -2),
-        ("eth3", None),
+        ("ens4", 4),
+        ("ens5", -6),
+        ("ens6", None),
     ]
-    assert [(t.name, t.weight) for t in vi.track_scripts][:2] == [
-        ("chk_sshd", None),
-        ("chk_haproxy", 2),
+    assert [(t.name, t.weight) for t in vi.track_scripts] == [
+        ("chk_dns", None),
+        ("chk_api", 3),
+        ("chk_disk", None),
     ]
-    assert str(vi.virtual_addresses[0].address) == "192.168.200.18/25"
+    assert str(vi.virtual_addresses[0].address) == "198.51.100.53/26"
+    assert [t.name for t in cfg.instances[1].track_scripts] == ["chk_api"]
 
 
-def test_routes_and_sync_groups() -> None:
-    cfg = load(SHARED / "configs" / "keepalived.conf.vrrp.routes", env={}).config
+def test_routes() -> None:
+    cfg = load(CONFIGS / "routes.conf", env={}).config
     assert cfg is not None
-    routes = cfg.instances[0].virtual_routes
+    vi = cfg.instances[0]
+    routes = vi.virtual_routes
     assert len(routes) == 7
     assert (routes[0].src, routes[0].dest, routes[0].via, routes[0].dev) == (
-        "192.168.100.1",
-        "192.168.109.0/24",
-        "192.168.200.254",
-        "eth1",
+        "198.51.100.31",
+        "203.0.113.128/26",
+        "198.51.100.254",
+        "ens4",
     )
-    assert (routes[5].type, routes[5].dest) == ("blackhole", "192.168.113.1/32")
-    assert (routes[6].dest, routes[6].via, routes[6].table) == ("0.0.0.0/0", "192.168.0.1", "100")
-    vi = cfg.instances[0]
-    assert [a.dev for a in vi.virtual_addresses] == [None, "eth1", "eth2"]
+    assert (routes[1].dest, routes[1].dev, routes[1].via) == ("203.0.113.192/27", "ens5", None)
+    assert (routes[4].type, routes[4].dest) == ("unreachable", "192.0.2.250/32")
+    assert (routes[5].type, routes[5].dest) == ("blackhole", "192.0.2.251/32")
+    assert (routes[6].dest, routes[6].via, routes[6].table) == ("0.0.0.0/0", "198.51.100.1", "200")
+    assert [a.dev for a in vi.virtual_addresses] == [None, "ens4", "ens5"]
+    assert vi.virtual_addresses[2].label == "ens5:gw"
 
-    sync = load(SHARED / "configs" / "keepalived.conf.vrrp.scripts", env={}).config
-    assert sync is not None
-    (g1,) = sync.sync_groups
-    assert g1.members == ("VI_2", "VI_3")
-    assert g1.notify_master == "/usr/local/bin/vrrp.mast arg1 arg2"
-    assert sync.instances[0].notify_backup == "/usr/local/bin/vrrp.sh  BACKUP   VI_1"
+
+def test_sync_groups_and_notify() -> None:
+    cfg = load(CONFIGS / "sync_and_notify.conf", env={}).config
+    assert cfg is not None
+    g1, g2 = cfg.sync_groups
+    assert (g1.name, g1.members) == ("OUTSIDE_INSIDE", ("OUTSIDE", "INSIDE"))
+    assert g1.notify_master == "/usr/local/sbin/fw-notify master both"
+    assert g1.notify_backup == "/usr/local/sbin/fw-notify backup both"
+    assert g1.notify_fault == "/usr/local/sbin/fw-notify fault both"
+    assert (g2.name, g2.members) == ("DMZ_ONLY", ("DMZ",))
+    dmz = cfg.instances[2]
+    assert dmz.notify_master == "/usr/local/sbin/dmz  up    DMZ"
+    assert dmz.notify_backup == "/usr/local/sbin/dmz  down  DMZ"
+    assert dmz.notify_fault == "/usr/local/sbin/dmz  fault DMZ"
+    assert dmz.notify == "/usr/local/sbin/dmz-any"
+    la = cfg.instances[0].legacy_auth
+    assert la is not None and la.type == "PASS"
+    assert "fw71pass" not in repr(cfg)
+
+
+def test_include_file_glob_and_definitions() -> None:
+    main = CONFIGS / "include" / "keepalived.conf"
+    result = load(main, env={})
+    assert result.ok, result.format()
+    cfg = result.config
+    assert cfg is not None
+    assert cfg.global_defs.router_id == "INCLUDED"
+    assert cfg.source_files == (
+        str(main),
+        str(CONFIGS / "include" / "globals.conf"),
+        str(CONFIGS / "include" / "conf.d" / "10-front.conf"),
+        str(CONFIGS / "include" / "conf.d" / "20-back.conf"),
+    )
+    front, back = cfg.instances
+    assert (front.name, front.interface, front.priority, front.version) == ("FRONT", "ens7", 140, 3)
+    assert [(str(a.address), a.dev) for a in front.virtual_addresses] == [
+        ("198.51.100.90/32", "ens7"),
+        ("198.51.100.91/32", None),
+    ]
+    assert (back.name, back.interface, back.version) == ("BACK", "ens7", 3)
+    assert back.file == str(CONFIGS / "include" / "conf.d" / "20-back.conf")
 
 
 # --------------------------------------------------------------------- reader features

@@ -7,8 +7,8 @@ packet: no exception escapes; a packet the instance does not accept is counted
 under exactly one drop reason; a rejected packet (dropped before the router, or
 refused by it) changes neither the router's state nor its timer.
 
-Config loader: ``pyvrrp.config.loads`` on mutated copies of the real configs in
-../shared/configs never raises.
+Config loader: ``pyvrrp.config.loads`` on mutated copies of the config
+fixtures in tests/data/configs never raises.
 
 Small budgets here; ``bench/fuzz.py`` runs the same properties for longer.
 """
@@ -30,7 +30,7 @@ from pyvrrp.daemon.instance import AuthRejected, AuthSkew, Instance
 from pyvrrp.lab.nodes import HmacBlock, instance_config
 from pyvrrp.protocol import Dropped
 
-SHARED_CONFIGS = Path(__file__).resolve().parents[2].parent / "shared" / "configs"
+CONFIG_FIXTURES = Path(__file__).resolve().parents[1] / "data" / "configs"
 T0 = 1_800_000_000 * 10**9
 NOW = 1000.0
 KEY = "hex:" + "5a" * 32
@@ -315,13 +315,14 @@ def mutate_config(text: str, rnd: random.Random) -> str:
     return " ".join(tokens)
 
 
-def shared_configs() -> list[tuple[str, str]]:
-    if not SHARED_CONFIGS.is_dir():
-        return [("inline", instance_config(hmac=HmacBlock({1: KEY})))]
-    return [(p.name, p.read_text(errors="replace")) for p in sorted(SHARED_CONFIGS.iterdir())]
+def config_texts() -> list[tuple[str, str]]:
+    files = sorted(p for p in CONFIG_FIXTURES.rglob("*") if p.is_file())
+    return [("inline", instance_config(hmac=HmacBlock({1: KEY})))] + [
+        (p.name, p.read_text(errors="replace")) for p in files
+    ]
 
 
-CONFIGS = shared_configs()
+CONFIGS = config_texts()
 
 
 def check_loads(text: str) -> None:

@@ -22,8 +22,8 @@ def run(capsys, *argv: str) -> tuple[int, list[dict], str]:
 
 
 @pytest.fixture(scope="module")
-def vectors(shared):
-    return json.loads((shared / "vectors/auth_hmac.json").read_text())
+def vectors(data):
+    return json.loads((data / "vectors/auth_hmac.json").read_text())
 
 
 def test_appendix_images_verify(capsys, vectors) -> None:
@@ -93,10 +93,10 @@ def test_context_cases(capsys, vectors) -> None:
         assert rows[0]["verdict"] == case["expect"], case["what"]
 
 
-def test_every_capture_gets_the_manifest_verdict(capsys, shared) -> None:
-    manifest = json.loads((shared / "vectors/captures/manifest.json").read_text())
+def test_every_capture_gets_the_manifest_verdict(capsys, data) -> None:
+    manifest = json.loads((data / "captures/manifest.json").read_text())
     for cap in manifest["captures"]:
-        path = shared / "vectors/captures" / cap["file"]
+        path = data / "captures" / cap["file"]
         for mode in ("monotonic", "time"):  # time mode: each frame's capture time
             code, rows, _ = run(
                 capsys, "--pcap", str(path), "--key", KEY, "--anti-replay", mode, "--json"
@@ -114,16 +114,16 @@ def test_every_capture_gets_the_manifest_verdict(capsys, shared) -> None:
                 assert r["ttl"] == 255
 
 
-def test_capture_stale_under_a_live_clock(capsys, shared) -> None:
-    path = shared / "vectors/captures/v3-ipv4-multicast-hmac.pcap"
+def test_capture_stale_under_a_live_clock(capsys, data) -> None:
+    path = data / "captures/v3-ipv4-multicast-hmac.pcap"
     _, rows, _ = run(capsys, "--pcap", str(path), "--key", KEY, "--now", "2000000000", "--json")
     assert {r["verdict"] for r in rows} == {"stale"}
 
 
-def test_replay_across_frames(capsys, shared, tmp_path) -> None:
+def test_replay_across_frames(capsys, data, tmp_path) -> None:
     """A pcap holding the same advert twice: the second is a replay (replay
     state carries from frame to frame, as in a receiver)."""
-    raw = (shared / "vectors/captures/v3-ipv4-multicast-hmac.pcap").read_bytes()
+    raw = (data / "captures/v3-ipv4-multicast-hmac.pcap").read_bytes()
     first = raw[24 : 24 + 16 + int.from_bytes(raw[24 + 8 : 24 + 12], "little")]
     doubled = tmp_path / "twice.pcap"
     doubled.write_bytes(raw[:24] + first + first)
@@ -136,16 +136,16 @@ def test_replay_across_frames(capsys, shared, tmp_path) -> None:
         assert rows[0]["ttl"] == 255
 
 
-def test_without_key_no_verdict_and_human_output(capsys, shared) -> None:
-    path = shared / "vectors/captures/v2-ipv4-multicast-pass.pcap"
+def test_without_key_no_verdict_and_human_output(capsys, data) -> None:
+    path = data / "captures/v2-ipv4-multicast-pass.pcap"
     code, _, out = run(capsys, "--pcap", str(path))
     assert code == 0
     assert "VRRPv2 vrid 51 prio 200" in out and "auth PASS" in out and "verdict" not in out
     assert "secret12" not in out  # the PASS password is never printed
 
 
-def test_pass_password_not_in_json(capsys, shared) -> None:
-    path = shared / "vectors/captures/v2-ipv4-multicast-pass.pcap"
+def test_pass_password_not_in_json(capsys, data) -> None:
+    path = data / "captures/v2-ipv4-multicast-pass.pcap"
     _, rows, out = run(capsys, "--pcap", str(path), "--json")
     assert "secret12" not in out and rows[0]["auth_type"] == "PASS"
 

@@ -95,12 +95,12 @@ def test_v3_interval_is_12_bits_of_centiseconds() -> None:
         encode(Advert(3, 4, 1, 100, 4096, ()))
 
 
-def test_known_keepalived_v3_ipv4_checksum(shared) -> None:
+def test_known_keepalived_v3_ipv4_checksum(data) -> None:
     """A v3 IPv4 unicast advert sent by keepalived 2.4.3, pseudo-header checksum
     computed with the peer's address as destination."""
     from pyvrrp.wire.pcap import read_pcap
 
-    frames = list(read_pcap((shared / "vectors/captures/v3-ipv4-unicast-hmac.pcap").read_bytes()))
+    frames = list(read_pcap((data / "captures/v3-ipv4-unicast-hmac.pcap").read_bytes()))
     hdr, payload = parse_ipv4(frames[0].ip_packet)
     assert hdr.dst == ip_address("10.77.1.2") and hdr.ttl == 255 and hdr.tos == 0xC0
     d = decode(payload, family=4, src=hdr.src, dst=hdr.dst)
