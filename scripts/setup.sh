@@ -4,9 +4,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# SETUP_FOR=unit (make unit): only what the unit tests need (Python, venv and
+# the C extension's build tools), so a normal user on a machine that has them
+# runs it without root; the lab's tools (iproute2, tcpdump, tshark,
+# keepalived) are asked for only by the full set-up.
 need=()
-for pair in ip:iproute2 tcpdump:tcpdump tshark:tshark keepalived:keepalived \
-            python3:python3; do
+tools="python3:python3"
+[ "${SETUP_FOR:-all}" = unit ] || \
+    tools="ip:iproute2 tcpdump:tcpdump tshark:tshark keepalived:keepalived $tools"
+for pair in $tools; do
     cmd=${pair%%:*}; pkg=${pair#*:}
     command -v "$cmd" >/dev/null 2>&1 || [ -x "/usr/sbin/$cmd" ] || need+=("$pkg")
 done
@@ -21,19 +27,28 @@ sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Pyth
 [ -f /usr/include/openssl/evp.h ] || need+=(libssl-dev)
 if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" != 0 ]; then
-        echo "setup: need root to install: ${need[*]}" >&2; exit 1
+        echo "setup: missing Debian packages: ${need[*]}" >&2
+        echo "setup: ask root to install them (apt-get install ${need[*]}) or run this as root" >&2
+        exit 1
     fi
     echo "setup: installing Debian packages: ${need[*]}"
     export DEBIAN_FRONTEND=noninteractive
-    # Never let a package start its service (keepalived must not run on the host).
-    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod 755 /usr/sbin/policy-rc.d
-    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+    # Never let a package start its service (keepalived must not start on the
+    # host): a policy-rc.d that refuses, for the length of the install only.
+    # One the administrator already has is left exactly as it is.
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf '#!/bin/sh\n# pyvrrp setup.sh: temporary, removed when the install ends\nexit 101\n' \
+            > /usr/sbin/policy-rc.d
+        chmod 755 /usr/sbin/policy-rc.d
+        trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+    fi
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
-# keepalived's package may have started it anyway on some systems: the tests
-# run their own instances inside namespaces only.
-pkill -x keepalived 2>/dev/null || true
+# Nothing already running on this host is stopped, signalled or reconfigured:
+# a keepalived serving the host is left alone. The tests run their own
+# keepalived and pyvrrp daemons inside namespaces they create, with their own
+# configs, pid files and control sockets, and end only what they started.
 
 VENV=${VENV:-.venv}
 if [ ! -x "$VENV/bin/python" ]; then

@@ -314,6 +314,12 @@ class Lab:
         filtering, so spoofed sources pass as they would over an overlay.
         """
         name = self.ns(node)
+        if (NETNS_DIR / name).exists():
+            # Not ours (we would have it in self.namespaces): never build over it.
+            raise LabError(
+                f"network namespace {name} already exists and this lab did not create it; "
+                f"left in place (remove it with `ip netns del {name}` if it is stale)"
+            )
         _ip("netns", "add", name)
         self.namespaces.append(name)
         _ip("-n", name, "link", "set", "lo", "up")
