@@ -2,7 +2,7 @@
  * pyvrrp.auth._tagc: the auth_hmac tag in one C call (optional accelerator).
  *
  * HMAC-SHA256 (RFC 2104) truncated to 128 bits, over the message of
- * draft-cassen-vrrp-auth-hmac-00 / shared/spec/auth_hmac.md:
+ * draft-cassen-vrrp-auth-hmac-00 (tests/data/README.md says where the vectors come from):
  *
  *   pseudo-header (20) || PDU with its checksum read as zero || trailer[0:12]
  *   || 16 zero bytes

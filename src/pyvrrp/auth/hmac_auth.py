@@ -2,7 +2,7 @@
 
 The clock is passed in (``now_ns``, wall-clock nanoseconds since the epoch),
 so every rule here runs under a fake clock in tests. Checks on receive run in
-the order of the spec (shared/spec/auth_hmac.md), cheapest first, so a flood
+the order of draft-cassen-vrrp-auth-hmac-00, cheapest first, so a flood
 of forged or stale adverts costs as little as possible and touches no state.
 """
 
