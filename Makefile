@@ -2,7 +2,7 @@
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test lint unit lab bench
+.PHONY: setup demo test lint unit lab bench mutate
 setup:
 	./scripts/setup.sh
 
@@ -27,3 +27,9 @@ lab: setup
 
 bench: setup
 	$(BIN)/python bench/run_all.py
+
+# Mutation testing of the pure core (wire/, auth/, protocol/); not part of CI.
+# `make mutate FILE=src/pyvrrp/protocol/router.py` for one module.
+mutate: setup
+	$(BIN)/python -c 'import mutmut' 2>/dev/null || $(BIN)/pip install -q -e '.[test,mutate]'
+	$(BIN)/python scripts/mutate.py $(FILE)

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# `make mutate` (scripts/mutate.py) runs the unit tests hundreds of times, one
+# mutant each: the same examples every run (a mutant is killed or not, never
+# by luck) and no example database written into the scratch copy.
+settings.register_profile("mutate", derandomize=True, database=None, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "tests" / "data"
