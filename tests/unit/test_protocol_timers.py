@@ -8,6 +8,15 @@ from hypothesis import strategies as st
 from protocol_helpers import router
 
 from pyvrrp.protocol import State, master_down_interval, skew_time
+from pyvrrp.protocol.timers import cs_to_seconds
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches() -> None:
+    """The timer functions are cached: compute afresh here, not from results
+    another test (or, under `make mutate`, the unmutated code) left behind."""
+    for f in (cs_to_seconds, skew_time, master_down_interval):
+        f.cache_clear()
 
 
 def test_v3_skew_time_scales_with_master_adver_interval() -> None:

@@ -11,17 +11,58 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
+from ipaddress import IPv4Address, IPv6Address
 
 from pyvrrp.protocol import (
     Action,
+    Notify,
     ReceivedAdvert,
     ReleaseAddresses,
     SendAdvert,
     State,
     SyncGroup,
     TakeAddresses,
+    Timer,
     VirtualRouter,
 )
+
+#: RFC 9568 §6.4: the one timer each state runs.
+TIMER_OF = {State.MASTER: Timer.ADVER, State.BACKUP: Timer.MASTER_DOWN}
+
+
+def check_invariants(r: VirtualRouter) -> None:
+    """What holds of any router between two events, whatever happened.
+
+    RFC 9568 §6.4: a Master runs the Adver_Timer, a Backup the
+    Master_Down_Timer, Initialize (and keepalived's FAULT) none; a Master holds
+    the addresses and is its own Master; Master_Adver_Interval is a learned
+    interval only in a v3 Backup (RFC 3768 §7.1: v2 intervals equal ours), our
+    own otherwise; the counters that status and metrics report only grow
+    together (a transition for every became-master).
+    """
+    expected = TIMER_OF.get(r.state)
+    assert r.timer is expected, (r, r.timer)
+    assert (r.next_deadline() is None) == (expected is None), r
+    assert r.addresses_held == (r.state is State.MASTER), r
+    assert r.wants_master is False or (r.wants_master is True and r.state is State.BACKUP), r
+    assert r.master_address is None or isinstance(r.master_address, IPv4Address | IPv6Address)
+    if r.state is State.MASTER:
+        assert r.master_address == r.params.primary_address, r
+    assert isinstance(r.master_adver_interval_cs, int), r
+    assert r.master_adver_interval_cs > 0, r
+    if r.state is not State.BACKUP or r.params.version == 2:
+        assert r.master_adver_interval_cs == r.params.advert_interval_cs, r
+    c = r.counters
+    assert 0 <= c.became_master <= c.transitions, c
+    assert 0 <= c.priority_zero_sent <= c.adverts_sent, c
+    assert 0 <= c.priority_zero_received <= c.adverts_received, c
+
+
+def check_action(action: Action) -> None:
+    """A Notify says why, in words (logs, status and notify scripts show it)."""
+    if isinstance(action, Notify):
+        assert isinstance(action.reason, str), action
+        assert action.reason, action
 
 
 @dataclass
@@ -59,6 +100,8 @@ class Sim:
             for n in names:
                 sim.host_of[n] = host
             sim.groups.append(SyncGroup(host, [by_name[n] for n in names]))
+        for r in by_name.values():
+            check_invariants(r)
         return sim
 
     def host(self, name: str) -> str:
@@ -136,6 +179,7 @@ class Sim:
         while queue:
             sender, acts = queue.popleft()
             for a in acts:
+                check_action(a)
                 self.log.append(Event(self.now, sender, a))
                 if isinstance(a, TakeAddresses):
                     self.held[sender] = self.held.get(sender, 0) + 1
@@ -147,6 +191,8 @@ class Sim:
                 if any(r is self.routers[sender] for r in g.routers):
                     for r, forced in g.reconcile(self.now):
                         queue.append((r.params.name, forced))
+        for r in self.routers.values():
+            check_invariants(r)
 
     def _deliver(self, sender: str, send: SendAdvert) -> list[tuple[str, list[Action]]]:
         src = self.routers[sender]

@@ -29,7 +29,10 @@ def check_advert(params: RouterParams, state: State, advert: ReceivedAdvert) -> 
     if advert.source == p.primary_address:
         return Dropped(DropReason.OWN_ADDRESS, f"source {advert.source} is ours")
     if not 0 <= advert.priority <= OWNER_PRIORITY or advert.advert_interval_cs <= 0:
-        return Dropped(DropReason.INVALID_FIELD, "priority or interval out of range")
+        return Dropped(
+            DropReason.INVALID_FIELD,
+            f"priority {advert.priority} or interval {advert.advert_interval_cs}cs out of range",
+        )
     if p.version == 2 and advert.advert_interval_cs != p.advert_interval_cs:
         # RFC 3768 §7.1: "MUST verify that the Adver Interval in the packet is
         # the same as the locally configured for this virtual router"; if not,

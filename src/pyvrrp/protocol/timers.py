@@ -14,17 +14,16 @@ CENTI = Fraction(1, 100)
 
 # The functions below are pure and their results immutable: cached, as the
 # receive path of a Backup recomputes Master_Down_Interval for every advert
-# and Fraction arithmetic dominated its cost.
+# and Fraction arithmetic dominated its cost. Each is written undecorated and
+# wrapped below (mutation testing skips decorated functions).
 
 
-@functools.lru_cache(maxsize=4096)
-def cs_to_seconds(centiseconds: int) -> Fraction:
+def _cs_to_seconds(centiseconds: int) -> Fraction:
     """Centiseconds as exact seconds."""
     return Fraction(centiseconds, 100)
 
 
-@functools.lru_cache(maxsize=4096)
-def skew_time(version: int, priority: int, master_adver_interval_cs: int) -> Fraction:
+def _skew_time(version: int, priority: int, master_adver_interval_cs: int) -> Fraction:
     """Skew_Time in seconds.
 
     RFC 9568 §6.1 (v3): ``((256 - Priority) * Master_Adver_Interval) / 256``.
@@ -35,8 +34,7 @@ def skew_time(version: int, priority: int, master_adver_interval_cs: int) -> Fra
     return Fraction(256 - priority, 256) * cs_to_seconds(master_adver_interval_cs)
 
 
-@functools.lru_cache(maxsize=4096)
-def master_down_interval(version: int, priority: int, master_adver_interval_cs: int) -> Fraction:
+def _master_down_interval(version: int, priority: int, master_adver_interval_cs: int) -> Fraction:
     """Master_Down_Interval in seconds.
 
     RFC 9568 §6.1: ``3 * Master_Adver_Interval + Skew_Time``.
@@ -46,3 +44,8 @@ def master_down_interval(version: int, priority: int, master_adver_interval_cs: 
     return 3 * cs_to_seconds(master_adver_interval_cs) + skew_time(
         version, priority, master_adver_interval_cs
     )
+
+
+cs_to_seconds = functools.lru_cache(maxsize=4096)(_cs_to_seconds)
+skew_time = functools.lru_cache(maxsize=4096)(_skew_time)
+master_down_interval = functools.lru_cache(maxsize=4096)(_master_down_interval)
