@@ -3,7 +3,10 @@
 Prints every diagnostic as ``FILE:LINE: level: message``, then one summary
 line per instance. Exit status 0 when there is no error (warnings allowed),
 1 otherwise. ``--json`` prints the effective settings, secrets redacted, and
-the diagnostics as one JSON document instead.
+the diagnostics as one JSON document instead. ``--keywords`` prints, instead of
+checking a file, every keyword keepalived 2.4 accepts in its VRRP and global
+sections and whether pyvrrp implements it (or why not); with ``--json``, as a
+JSON list.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
-from pyvrrp.config import InstanceConfig, load, redact
+from pyvrrp.config import InstanceConfig, keywords, load, redact
 
 NAME = "check"
 HELP = "check a keepalived.conf and print the effective VRRP settings"
@@ -47,6 +50,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--json",
         action="store_true",
         help="print the effective settings (secrets redacted) and diagnostics as JSON",
+    )
+    parser.add_argument(
+        "--keywords",
+        action="store_true",
+        help="print keepalived's VRRP keywords and what pyvrrp does with each, then exit",
     )
     parser.add_argument(
         "--no-host",
@@ -88,7 +96,24 @@ def summary(inst: InstanceConfig) -> str:
     )
 
 
+def keyword_table(as_json: bool) -> int:
+    rows = keywords.table()
+    if as_json:
+        doc = [
+            {"section": r.section, "keyword": r.keyword, "support": r.support.value}
+            | ({"reason": r.reason} if r.reason else {})
+            for r in rows
+        ]
+        json.dump(doc, sys.stdout, indent=1)
+        sys.stdout.write("\n")
+    else:
+        print(keywords.format_table(rows))
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.keywords:
+        return keyword_table(args.json)
     interfaces: Collection[str] | None = None
     mtus = None
     if not args.no_host:
