@@ -253,7 +253,10 @@ EXPECTED = {
         False,
         [(4, "error", "vrrp_instance VI_1: auth_hmac has no key; auth_hmac disabled")],
     ),
-    "state_bad": (False, [(4, "error", "state must be MASTER or BACKUP")]),
+    "state_bad": (
+        True,
+        [(4, "warning", "unknown state 'LEADER' (MASTER or BACKUP); using BACKUP")],
+    ),
     "version4": (False, [(4, "error", "version 4 out of range 2..3")]),
     "v6_v2": (
         True,
@@ -272,11 +275,25 @@ EXPECTED = {
     "unterminated": (False, [(4, "error", "unterminated quoted string")]),
     "virtual_server": (
         True,
-        [(1, "warning", "section 'virtual_server' is not implemented by pyvrrp; skipped")],
+        [
+            (
+                1,
+                "warning",
+                "section 'virtual_server' is not implemented by pyvrrp "
+                "(LVS and its health checkers: pyvrrp is a VRRP daemon only); skipped",
+            )
+        ],
     ),
     "use_vmac": (
         True,
-        [(4, "warning", "vrrp_instance keyword 'use_vmac' is not implemented by pyvrrp; ignored")],
+        [
+            (
+                4,
+                "warning",
+                "vrrp_instance keyword 'use_vmac' is not implemented by pyvrrp (network side "
+                "of VRRP: not yet (VMAC, ipvlan, static and virtual rules, nftables)); ignored",
+            )
+        ],
     ),
     "unknown_kw": (
         True,

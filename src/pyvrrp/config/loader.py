@@ -14,6 +14,7 @@ from __future__ import annotations
 import ipaddress
 import math
 import os
+import re
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -23,6 +24,7 @@ from typing import Any, cast
 
 from pyvrrp.auth.keys import KeyValueError, Secret, load_key
 from pyvrrp.auth.lifecycle import FAR_FUTURE, FAR_PAST, Lifetime, parse_utc
+from pyvrrp.config import keywords
 from pyvrrp.config import mtu as mtu_mod
 from pyvrrp.config.lexer import Diagnostics, Node, Reader, build_tree
 from pyvrrp.config.model import (
@@ -253,8 +255,14 @@ _OWNER = (
     (GLOBAL_KEYWORDS, "global_defs"),
 )
 
+#: The most gratuitous ARP / NA rounds one burst sends (keepalived: no limit).
+MAX_GARP_REPEAT = 10_000
+
 _TRUE = frozenset({"true", "on", "yes", "1", "enabled"})
 _FALSE = frozenset({"false", "off", "no", "0", "disabled"})
+
+
+_DECIMAL = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)")
 
 
 class _Fail(Exception):
@@ -303,6 +311,9 @@ class _Ctx:
     def decimal(self, node: Node, what: str | None = None) -> Decimal:
         what = what or node.keyword
         text = self.one_arg(node, what)
+        if not _DECIMAL.fullmatch(text):
+            # keepalived reads digits with one decimal point: no 1e2, inf, 0x10
+            raise self.fail(node, f"{what} '{_short(text)}' is not a number")
         try:
             value = Decimal(text)
         except InvalidOperation:
@@ -311,6 +322,18 @@ class _Ctx:
             raise self.fail(node, f"{what} '{_short(text)}' is not a number")
         if abs(value) > 10**9:
             raise self.fail(node, f"{what} '{_short(text)}' is out of range")
+        return value
+
+    def repeat(self, node: Node) -> int:
+        """A GARP repeat count: keepalived takes any unsigned number (the
+        lower-priority repeat 0 too); pyvrrp sends at most MAX_GARP_REPEAT."""
+        lo = 0 if node.keyword.endswith("lower_prio_repeat") else 1
+        value = self.integer(node, lo, 2**32 - 1)
+        if value > MAX_GARP_REPEAT:
+            self.warning(
+                node, f"{node.keyword} {value} is more than pyvrrp sends; using {MAX_GARP_REPEAT}"
+            )
+            return MAX_GARP_REPEAT
         return value
 
     def seconds(self, node: Node, lo: int, hi: int) -> int:
@@ -333,6 +356,14 @@ class _Ctx:
         except ValueError:
             raise self.fail(node, f"{what} '{_short(text)}' is not an IP address") from None
 
+    def sockaddr(self, node: Node, text: str, what: str) -> IPAddress:
+        """An address where keepalived reads a socket address: it drops a
+        ``-range`` suffix, or else a ``/len`` one (``192.168.0.91/24``)."""
+        cut = text.find("-")
+        if cut < 0:
+            cut = text.find("/")
+        return self.ip(node, text[:cut] if cut >= 0 else text, what)
+
     def string(self, node: Node) -> str:
         if not node.args:
             raise self.fail(node, f"{node.keyword} needs a value")
@@ -347,10 +378,20 @@ class _Ctx:
         if node.children is not None:
             self.warning(node, f"{node.keyword} takes no {{ }} block; block ignored")
 
+    def not_implemented(self, node: Node, where: str) -> None:
+        """A keyword keepalived knows and pyvrrp does not do: one warning, why."""
+        why = keywords.reason(node.keyword, where)
+        self.warning(
+            node, f"{where} keyword '{node.keyword}' is not implemented by pyvrrp ({why}); ignored"
+        )
+
     def unknown(self, node: Node, where: str, *, secret_block: bool = False) -> None:
         kw = node.keyword
         if secret_block and (len(kw) >= 24 or ":" in kw or not kw.replace("_", "").isalnum()):
             self.warning(node, f"unrecognised line in {where} ignored")
+            return
+        if keywords.keepalived_knows(where, kw):
+            self.not_implemented(node, where)
             return
         owner = _owner_of(kw)
         hint = f" (it belongs in {owner})" if owner and owner != where else ""
@@ -386,14 +427,14 @@ def _parse_global(ctx: _Ctx, node: Node, current: GlobalDefs) -> GlobalDefs:
             if kw == "router_id":
                 g["router_id"] = ctx.one_arg(child)
             elif kw == "vrrp_mcast_group4":
-                addr = ctx.ip(child, ctx.one_arg(child), kw)
+                addr = ctx.sockaddr(child, ctx.one_arg(child), kw)
                 if not isinstance(addr, ipaddress.IPv4Address) or not addr.is_multicast:
                     raise ctx.fail(
                         child, f"vrrp_mcast_group4 {addr} is not an IPv4 multicast address"
                     )
                 g["vrrp_mcast_group4"] = addr
             elif kw == "vrrp_mcast_group6":
-                addr = ctx.ip(child, ctx.one_arg(child), kw)
+                addr = ctx.sockaddr(child, ctx.one_arg(child), kw)
                 if not isinstance(addr, ipaddress.IPv6Address) or not addr.is_multicast:
                     raise ctx.fail(
                         child, f"vrrp_mcast_group6 {addr} is not an IPv6 multicast address"
@@ -421,7 +462,7 @@ def _parse_global(ctx: _Ctx, node: Node, current: GlobalDefs) -> GlobalDefs:
                 "vrrp_garp_master_refresh_repeat",
                 "vrrp_garp_lower_prio_repeat",
             ):
-                g[kw] = ctx.integer(child, 1, 255)
+                g[kw] = ctx.repeat(child)
             elif kw in ("vrrp_garp_interval", "vrrp_gna_interval"):
                 value = ctx.decimal(child)
                 if not Decimal(0) <= value <= Decimal(1000):
@@ -434,9 +475,7 @@ def _parse_global(ctx: _Ctx, node: Node, current: GlobalDefs) -> GlobalDefs:
                 if len(child.args) > 1:
                     g["script_group"] = child.args[1].text
             elif kw in GLOBAL_UNIMPLEMENTED:
-                ctx.warning(
-                    child, f"global_defs keyword '{kw}' is not implemented by pyvrrp; ignored"
-                )
+                ctx.not_implemented(child, "global_defs")
             else:
                 ctx.unknown(child, "global_defs")
         except _Fail:
@@ -885,7 +924,7 @@ def _parse_sync_group(ctx: _Ctx, node: Node) -> SyncGroupConfig | None:
             elif kw == "track_script":
                 s["track_scripts"] = tuple(_parse_track_scripts(ctx, child))
             elif kw in ("smtp_alert", "global_tracking", "sync_group_tracking_weight"):
-                ctx.warning(child, f"vrrp_sync_group keyword '{kw}' is not implemented; ignored")
+                ctx.not_implemented(child, "vrrp_sync_group")
             else:
                 ctx.unknown(child, "vrrp_sync_group")
         except _Fail:
@@ -934,9 +973,13 @@ def _parse_instance(ctx: _Ctx, node: Node) -> _RawInstance | None:
         raw.nodes[kw] = child
         try:
             if kw == "state":
-                state = ctx.one_arg(child).upper()
+                state = ctx.one_arg(child)
                 if state not in ("MASTER", "BACKUP"):
-                    raise ctx.fail(child, "state must be MASTER or BACKUP")
+                    # keepalived: case matters, and anything else means BACKUP
+                    ctx.warning(
+                        child, f"unknown state '{_short(state)}' (MASTER or BACKUP); using BACKUP"
+                    )
+                    state = "BACKUP"
                 v["initial_state"] = state
             elif kw == "interface":
                 v["interface"] = ctx.one_arg(child)
@@ -969,7 +1012,7 @@ def _parse_instance(ctx: _Ctx, node: Node) -> _RawInstance | None:
             elif kw == "strict_mode":
                 v["strict"] = ctx.flag(child)
             elif kw in ("unicast_src_ip", "mcast_src_ip"):
-                v["unicast_src_ip"] = ctx.ip(child, ctx.one_arg(child), kw)
+                v["unicast_src_ip"] = ctx.sockaddr(child, ctx.one_arg(child), kw)
             elif kw == "unicast_peer":
                 for peer in ctx.block(child):
                     try:
@@ -1008,7 +1051,7 @@ def _parse_instance(ctx: _Ctx, node: Node) -> _RawInstance | None:
                 "garp_master_refresh_repeat",
                 "garp_lower_prio_repeat",
             ):
-                v[kw] = ctx.integer(child, 1, 255)
+                v[kw] = ctx.repeat(child)
             elif kw in ("lower_prio_no_advert", "higher_prio_send_advert", "skip_check_adv_addr"):
                 v[kw] = ctx.flag(child)
             elif kw == "check_unicast_src":
@@ -1021,9 +1064,7 @@ def _parse_instance(ctx: _Ctx, node: Node) -> _RawInstance | None:
                     ctx.warning(child, "auth_hmac given twice; the last block is used")
                 raw.hmac = _parse_auth_hmac(ctx, child)
             elif kw in INSTANCE_UNIMPLEMENTED:
-                ctx.warning(
-                    child, f"vrrp_instance keyword '{kw}' is not implemented by pyvrrp; ignored"
-                )
+                ctx.not_implemented(child, "vrrp_instance")
             else:
                 ctx.unknown(child, "vrrp_instance")
         except _Fail:
@@ -1032,7 +1073,7 @@ def _parse_instance(ctx: _Ctx, node: Node) -> _RawInstance | None:
 
 
 def _parse_peer(ctx: _Ctx, node: Node) -> UnicastPeer:
-    addr = ctx.ip(node, node.keyword, "unicast_peer")
+    addr = ctx.sockaddr(node, node.keyword, "unicast_peer")
     words = node.arg_texts
     opts: dict[str, int] = {}
     i = 0
@@ -1147,6 +1188,16 @@ def _finish_instance(
             ok = False
         else:
             peers.append(p)
+    if not raw.peers:
+        # keepalived complains of both and carries on (multicast, default TTL).
+        if "unicast_src_ip" in raw.nodes and "unicast_src_ip" in v:
+            ctx.warning(
+                raw.nodes["unicast_src_ip"],
+                "unicast_src_ip without unicast_peer: the instance uses multicast "
+                "(mcast_src_ip says so)",
+            )
+        if "unicast_ttl" in raw.nodes and "unicast_ttl" in v:
+            ctx.warning(raw.nodes["unicast_ttl"], "unicast_ttl without unicast_peer has no effect")
 
     # version
     explicit_version = "version" in v or g.vrrp_version_explicit
@@ -1484,9 +1535,10 @@ def _configure(
                 group = _parse_sync_group(ctx, node)
                 if group is not None:
                     groups_raw.append(group)
-            elif kw in UNIMPLEMENTED_SECTIONS:
+            elif kw in UNIMPLEMENTED_SECTIONS or keywords.keepalived_knows("top", kw):
                 what = "section" if node.children is not None else "keyword"
-                ctx.warning(node, f"{what} '{kw}' is not implemented by pyvrrp; skipped")
+                why = keywords.reason(kw, kw)
+                ctx.warning(node, f"{what} '{kw}' is not implemented by pyvrrp ({why}); skipped")
             elif _owner_of(kw) is not None:
                 ctx.error(node, f"'{kw}' outside its block (it belongs in {_owner_of(kw)})")
             else:

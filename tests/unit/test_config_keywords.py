@@ -1,0 +1,177 @@
+"""The keyword table: every keyword keepalived 2.4 accepts, and what pyvrrp does.
+
+keepalived's list comes from its parsers (scripts/keepalived_keywords.py); the
+table's "implemented" comes from the loader's own keyword sets. These tests
+hold the loader to the table: a keyword keepalived knows is never "unknown",
+an implemented one is taken without a not-implemented warning, and every
+other one is read past with one warning that gives the table's reason.
+"""
+
+from __future__ import annotations
+
+import json
+from ipaddress import IPv4Address
+
+import pytest
+
+from pyvrrp.cli import main
+from pyvrrp.config import keywords, loads
+from pyvrrp.config.keepalived_keywords import KEEPALIVED_KEYWORDS
+from pyvrrp.config.keywords import Support
+
+INSTANCE = """\
+vrrp_instance VI_1 {{
+    interface eth0
+    virtual_router_id 51
+    priority 100
+{line}
+    virtual_ipaddress {{
+        10.0.9.9/32
+    }}
+}}
+"""
+
+
+def _doc(section: str, keyword: str) -> str | None:
+    """A config with ``keyword`` (and a plausible argument) in ``section``."""
+    line = f"{keyword} 1"
+    if section == "vrrp_instance":
+        return INSTANCE.format(line=f"    {line}")
+    if section == "global_defs":
+        return f"global_defs {{\n    {line}\n}}\n"
+    if section == "vrrp_script":
+        return f"vrrp_script chk {{\n    script /bin/true\n    {line}\n}}\n"
+    if section == "vrrp_sync_group":
+        group = f"vrrp_sync_group G {{\n    group {{\n        VI_1\n    }}\n    {line}\n}}\n"
+        return INSTANCE.format(line="") + group
+    return None
+
+
+CASES = [
+    (s, k)
+    for s, k in KEEPALIVED_KEYWORDS
+    if s in ("vrrp_instance", "global_defs", "vrrp_script", "vrrp_sync_group")
+    and k not in ("authentication", "auth_hmac")
+]
+
+
+def test_the_table_lists_every_keepalived_keyword_once() -> None:
+    rows = keywords.table()
+    theirs = [(r.section, r.keyword) for r in rows if r.support is not Support.EXTENSION]
+    assert theirs == list(dict.fromkeys(KEEPALIVED_KEYWORDS))
+    assert len(theirs) > 250
+    for r in rows:
+        assert (r.support is Support.IMPLEMENTED) == (r.reason == ""), r
+
+
+@pytest.mark.parametrize(("section", "keyword"), CASES, ids=lambda v: str(v))
+def test_no_keyword_keepalived_knows_is_unknown(section: str, keyword: str) -> None:
+    text = _doc(section, keyword)
+    assert text is not None
+    result = loads(text, name="k.conf", env={})
+    messages = [d.message for d in result.diagnostics]
+    assert not any("unknown keyword" in m for m in messages), messages
+    row = next(r for r in keywords.table() if (r.section, r.keyword) == (section, keyword))
+    said = [m for m in messages if "is not implemented by pyvrrp" in m]
+    if row.support is Support.IMPLEMENTED:
+        assert said == []
+    else:
+        assert said == [
+            f"{section} keyword '{keyword}' is not implemented by pyvrrp ({row.reason}); ignored"
+        ]
+
+
+def test_out_of_scope_sections_are_skipped_with_their_reason() -> None:
+    text = "virtual_server 10.0.0.1 80 {\n    real_server 10.0.0.2 80 {\n    }\n}\n"
+    result = loads(text, name="k.conf", env={})
+    assert [d.message for d in result.diagnostics] == [
+        "section 'virtual_server' is not implemented by pyvrrp "
+        "(LVS and its health checkers: pyvrrp is a VRRP daemon only); skipped"
+    ]
+
+
+def test_check_keywords_prints_the_table(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--keywords"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].split() == ["section", "keyword", "support"]
+    assert any(ln.split()[:3] == ["vrrp_instance", "priority", "implemented"] for ln in out)
+    assert any(ln.split()[:2] == ["vrrp_instance", "use_vmac"] for ln in out)
+    assert out[-1].startswith("keepalived 2.4.3 keywords: ")
+
+
+def test_check_keywords_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--keywords", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    by_key = {(r["section"], r["keyword"]): r for r in rows}
+    assert by_key[("vrrp_instance", "track_bfd")]["support"] == "out of scope"
+    assert by_key[("auth_hmac", "revoked_keys")]["support"] == "pyvrrp extension"
+    assert "reason" not in by_key[("global_defs", "router_id")]
+
+
+# ------------------------------------------------ keepalived's address spellings
+
+
+@pytest.mark.parametrize(
+    ("src", "peer", "want_src", "want_peer"),
+    [
+        ("192.168.0.91/24", "192.168.0.92/24", "192.168.0.91", "192.168.0.92"),
+        ("192.168.0.91-95", "192.168.0.92-100", "192.168.0.91", "192.168.0.92"),
+        ("192.168.0.91", "192.168.0.92", "192.168.0.91", "192.168.0.92"),
+    ],
+)
+def test_keepalived_drops_a_range_or_length_suffix_from_unicast_addresses(
+    src: str, peer: str, want_src: str, want_peer: str
+) -> None:
+    """keepalived reads unicast_src_ip and unicast_peer as socket addresses:
+    it cuts a "-range", or else a "/len", suffix (lib/utils.c)."""
+    peers = f"    unicast_peer {{\n        {peer}\n    }}"
+    text = INSTANCE.format(line=f"    unicast_src_ip {src}\n{peers}")
+    result = loads(text, name="k.conf", env={})
+    assert result.ok and not result.diagnostics, result.format()
+    assert result.config is not None
+    inst = result.config.instances[0]
+    assert inst.unicast_src_ip == IPv4Address(want_src)
+    assert list(inst.unicast_peers) == [IPv4Address(want_peer)]
+
+
+def test_a_bad_address_before_the_suffix_is_still_refused() -> None:
+    text = INSTANCE.format(line="    unicast_src_ip 192.168.0.300/24")
+    result = loads(text, name="k.conf", env={})
+    assert not result.ok
+    assert "unicast_src_ip '192.168.0.300' is not an IP address" in result.format()
+
+
+def test_unicast_words_without_peers_are_reported_as_keepalived_does() -> None:
+    text = INSTANCE.format(line="    unicast_src_ip 10.0.0.1\n    unicast_ttl 5")
+    result = loads(text, name="k.conf", env={})
+    assert result.ok
+    assert [(d.line, d.message) for d in result.diagnostics] == [
+        (
+            5,
+            "unicast_src_ip without unicast_peer: the instance uses multicast "
+            "(mcast_src_ip says so)",
+        ),
+        (6, "unicast_ttl without unicast_peer has no effect"),
+    ]
+
+
+@pytest.mark.parametrize("state", ["master", "Backup", "FAULT"])
+def test_keepalived_reads_state_case_sensitively_and_defaults_to_backup(state: str) -> None:
+    result = loads(INSTANCE.format(line=f"    state {state}"), name="k.conf", env={})
+    assert result.ok
+    assert [d.message for d in result.diagnostics] == [
+        f"unknown state '{state}' (MASTER or BACKUP); using BACKUP"
+    ]
+    assert result.config is not None
+    assert result.config.instances[0].initial_state == "BACKUP"
+
+
+@pytest.mark.parametrize(("value", "used"), [("0", 0), ("300", 300), ("20000", 10_000)])
+def test_garp_lower_prio_repeat_takes_keepalived_range(value: str, used: int) -> None:
+    result = loads(
+        INSTANCE.format(line=f"    garp_lower_prio_repeat {value}"), name="k.conf", env={}
+    )
+    assert result.ok
+    assert result.config is not None
+    assert result.config.instances[0].garp_lower_prio_repeat == used
+    assert bool(result.diagnostics) == (used != int(value))
