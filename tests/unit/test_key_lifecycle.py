@@ -24,7 +24,7 @@ from pyvrrp.auth.lifecycle import (
     parse_utc,
     plan,
 )
-from pyvrrp.auth.outcome import Outcome
+from pyvrrp.auth.outcome import Mode, Outcome
 from pyvrrp.auth.rollout import SenderView, readiness
 from pyvrrp.cli import main
 from pyvrrp.config import loads
@@ -781,3 +781,22 @@ def test_metrics_expose_alarm_without_key_bytes() -> None:
             text += f"{sample.name}{sample.labels}={sample.value}\n"
     assert "'alarm': 'all_keys_revoked'}=1.0" in text
     assert HEX[K1] not in text
+
+
+def test_a_receive_only_node_accepts_the_kept_last_key_like_the_others() -> None:
+    """RFC 2328 D.3 ("keep"): when the last key's lifetimes run out the signers
+    go on with it and every receiver accepts it. A node in receive-only mode
+    (a rollout's first sweep) must too, or it stops hearing its Master and
+    becomes a second one."""
+    expired = {1: Lifetime(T - 100, T)}
+    common = {"keys": {1: Secret(K1)}, "send_lifetimes": expired, "accept_lifetimes": expired}
+    tx = auth(**common)
+    now = TNS + 60 * S
+    for mode in (Mode.ENFORCE, Mode.PERMISSIVE, Mode.RECEIVE_ONLY):
+        rx = auth(mode=mode, **common)
+        assert exchange(tx, rx, now) is Outcome.OK, mode
+    stop = {**common, "on_last_key_expiry": "stop"}
+    rx = auth(mode=Mode.RECEIVE_ONLY, **stop)
+    assert exchange(tx, rx, now) is Outcome.KEY_EXPIRED
+    p = plan([1], active_key=1, now_ns=now, send=expired, accept=expired, signs=False)
+    assert (p.send_key, p.accept, p.alarm) == (None, frozenset({1}), None)

@@ -15,8 +15,9 @@ Choosing the sending key (:func:`plan`):
    ``keep`` (RFC 2328 D.3) goes on signing with the last key, the non-revoked
    key whose send lifetime ended most recently (or, when no key has been valid
    yet, the active key, else the lowest non-revoked id) and raises an alarm;
-   the receiver accepts that key too while the alarm lasts, so a group whose
-   lifetimes all ran out keeps working. ``stop`` (RFC 7166) sends nothing.
+   every receiver (a receive-only one too) accepts that key while no key is
+   valid, so a group whose lifetimes all ran out keeps working. ``stop``
+   (RFC 7166) sends nothing.
 4. Every key revoked: nothing is sent, whatever the policy.
 
 An instance configured to sign never sends an unsigned advert.
@@ -130,8 +131,8 @@ def plan(
     acc = {k for k in usable if _send_ok(accept, k, now_ns)}
     send_key: int | None = None
     alarm: str | None = None
+    valid = [k for k in usable if _send_ok(send, k, now_ns)]
     if signs:
-        valid = [k for k in usable if _send_ok(send, k, now_ns)]
         if active_key in valid:
             send_key = active_key
         elif valid:
@@ -140,15 +141,20 @@ def plan(
             alarm = ALARM_ALL_KEYS_REVOKED
         else:
             alarm = ALARM_LAST_KEY_EXPIRED
-            if on_last_key_expiry == "keep":
-                ended = [k for k in usable if k in send and send[k].end_ns <= now_ns]
-                if ended:
-                    send_key = max(ended, key=lambda k: (send[k].end_ns, k))
-                elif active_key in usable:
-                    send_key = active_key
-                else:
-                    send_key = usable[0]
-                acc.add(send_key)  # RFC 2328 D.3: treated as having an infinite lifetime
+    if not valid and usable and on_last_key_expiry == "keep":
+        # The peers that sign go on with the last key: every node, a
+        # receive-only one too, accepts it (RFC 2328 D.3: treated as having
+        # an infinite lifetime) while no key is valid.
+        ended = [k for k in usable if k in send and send[k].end_ns <= now_ns]
+        if ended:
+            kept = max(ended, key=lambda k: (send[k].end_ns, k))
+        elif active_key in usable:
+            kept = active_key
+        else:
+            kept = usable[0]
+        acc.add(kept)
+        if signs:
+            send_key = kept
     edges = boundaries(send, accept)
     lo = max((e for e in edges if e <= now_ns), default=FAR_PAST)
     hi = min((e for e in edges if e > now_ns), default=FAR_FUTURE)
