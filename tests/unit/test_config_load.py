@@ -328,8 +328,46 @@ def test_definitions() -> None:
     assert vi.interface == "eth7"
     assert str(vi.virtual_addresses[0].address) == "192.0.2.9/28"
     assert vi.virtual_addresses[0].dev == "eth7"
-    result = loads("$X=${NOPE}\n", name="t.conf", env={})
-    assert result.format() == "t.conf:1: warning: ${NOPE} is not defined; left unexpanded"
+    # keepalived keeps a value as written and expands it where it is used.
+    result = loads("$X=${NOPE}\nglobal_defs {\n    router_id $X\n}\n", name="t.conf", env={})
+    assert result.format() == "t.conf:3: warning: ${NOPE} is not defined; left unexpanded"
+
+
+def test_definitions_expand_where_used_with_the_values_then() -> None:
+    """keepalived.conf(5): a value may use definitions made after it."""
+    text = "$ID=r-$N\n$N=1\nglobal_defs {\n    router_id $ID\n}\n"
+    assert _ok(text).global_defs.router_id == "r-1"
+    loop = loads("$A=$B\n$B=$A\nglobal_defs {\n    router_id $A\n}\n", name="t.conf", env={})
+    assert "t.conf:4: error: definitions nest too deep (a loop?)" in loop.format()
+
+
+def test_multiline_definitions_as_keepalived_documents_them() -> None:
+    """keepalived.conf(5) "Multiline definitions": lines ending in a backslash
+    make one definition; a line that is only its name reads as those lines,
+    each with its own @ conditional, and definitions inside expand at use."""
+    text = (
+        "$INSTANCE= \\\n"
+        "vrrp_instance VI_${NUM} { \\\n"
+        "    interface eth0 \\\n"
+        "    virtual_router_id 1${NUM} \\\n"
+        "    @high priority 130 \\\n"
+        "    @low priority 120 \\\n"
+        "    virtual_ipaddress { \\\n"
+        "        10.0.${NUM}.254/24 \\\n"
+        "    } \\\n"
+        "}\n"
+        "$NUM=0\n$INSTANCE\n$NUM=1\n${INSTANCE}\n"
+    )
+    result = loads(text, name="t.conf", env={}, defines=["low"])
+    assert result.ok and not result.diagnostics, result.format()
+    assert result.config is not None
+    got = [
+        (i.name, i.vrid, i.priority, str(i.virtual_addresses[0].address))
+        for i in result.config.instances
+    ]
+    assert got == [("VI_0", 10, 120, "10.0.0.254/24"), ("VI_1", 11, 120, "10.0.1.254/24")]
+    inline = loads(text + "global_defs {\n    router_id x$INSTANCE\n}\n", name="t.conf", env={})
+    assert "$INSTANCE is a multi-line definition: use it on a line alone" in inline.format()
 
 
 def test_dollar_in_script_left_alone() -> None:

@@ -5,7 +5,12 @@ What it handles, in the order keepalived applies it to each line:
 * ``\\`` at the end of a line joins the next line;
 * ``@name`` / ``@^name`` line prefixes: the line is kept only when ``name`` is
   (``@``) or is not (``@^``) one of the ``defines`` (keepalived's ``-i``);
-* ``$NAME=value`` definitions, used later as ``$NAME`` or ``${NAME}``;
+* ``$NAME=value`` definitions, used later as ``$NAME`` or ``${NAME}``. As in
+  keepalived, a value is kept as written and expanded where it is used (so it
+  may use definitions made after it), and a definition whose lines end in
+  ``\\`` is a multi-line one: a line that is only ``$NAME`` reads as those
+  lines, each then read as a line of its own (``@`` prefixes and definitions
+  in them included; they may nest);
 * ``${_ENV NAME}``: the value of environment variable ``NAME`` (an unset
   variable is an error naming it);
 * ``!`` and ``#`` start a comment at the beginning of a word (outside quotes);
@@ -32,11 +37,15 @@ from pyvrrp.config.model import Diagnostic, Level
 TokenKind = Literal["word", "open", "close", "eol"]
 
 MAX_INCLUDE_DEPTH = 32
+#: How deep definitions may use definitions (a loop ends here with an error).
+MAX_EXPANSION_DEPTH = 16
 MAX_FILE_BYTES = 16 * 1024 * 1024
 
 _DEF_RE = re.compile(r"^\$([A-Za-z_][A-Za-z0-9_]*)\s*=(.*)$")
 _EXPAND_RE = re.compile(r"\$\{([^}]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+#: A line that is only a use of one definition.
+_USE_RE = re.compile(r"^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))$")
 
 
 @dataclass(frozen=True)
@@ -99,7 +108,9 @@ class Reader:
         self.diags = diags
         self.env: Mapping[str, str] = os.environ if env is None else env
         self.defines = frozenset(defines)
-        self.definitions: dict[str, str] = {}
+        #: name -> its text, or its lines for a multi-line definition (as written).
+        self.definitions: dict[str, str | list[str]] = {}
+        self._depth = 0
         self.files: list[str] = []
         self.tokens: list[Token] = []
         self._stack: list[str] = []
@@ -144,8 +155,15 @@ class Reader:
             self.files.append(name)
         self._stack.append(real if real is not None else name)
         try:
-            for lineno, line in _logical_lines(text):
-                self._line(line, name, lineno)
+            for lineno, pieces in _logical_lines(text):
+                m = _DEF_RE.match(pieces[0].strip()) if len(pieces) > 1 else None
+                if m is not None:
+                    # A multi-line definition: its lines as written.
+                    first = _strip_comment(m.group(2)).strip()
+                    rest = [_strip_comment(p).strip() for p in pieces[1:]]
+                    self.definitions[m.group(1)] = [ln for ln in [first, *rest] if ln]
+                    continue
+                self._line("".join(pieces), name, lineno)
         finally:
             self._stack.pop()
 
@@ -168,8 +186,11 @@ class Reader:
             return
         m = _DEF_RE.match(line)
         if m is not None:
-            value = self._expand(_strip_comment(m.group(2)).strip(), file, lineno)
-            self.definitions[m.group(1)] = value
+            self.definitions[m.group(1)] = _strip_comment(m.group(2)).strip()
+            return
+        m = _USE_RE.match(_strip_comment(line).strip())
+        if m is not None and isinstance(self.definitions.get(m.group(1) or m.group(2)), list):
+            self._multiline(m.group(1) or m.group(2), file, lineno)
             return
         if "$" in line:
             before = len(self.diags.items)
@@ -186,7 +207,41 @@ class Reader:
         self.tokens.extend(words)
         self.tokens.append(Token("", file, lineno, "eol"))
 
+    def _multiline(self, name: str, file: str, lineno: int) -> None:
+        """A line that is only ``$NAME``, NAME a multi-line definition."""
+        if self._depth >= MAX_EXPANSION_DEPTH:
+            self.diags.error(file, lineno, f"${name}: definitions nest too deep (a loop?)")
+            return
+        lines = self.definitions[name]
+        assert isinstance(lines, list)
+        self._depth += 1
+        try:
+            for text in lines:
+                self._line(text, file, lineno)
+        finally:
+            self._depth -= 1
+
     def _expand(self, text: str, file: str, lineno: int) -> str:
+        """Replace definitions until none is left (their values may use others)."""
+        for _ in range(MAX_EXPANSION_DEPTH):
+            before = len(self.diags.items)
+            done = self._expand_once(text, file, lineno)
+            if done == text or "$" not in done or len(self.diags.items) != before:
+                return done
+            text = done
+        self.diags.error(file, lineno, "definitions nest too deep (a loop?)")
+        return text
+
+    def _expand_once(self, text: str, file: str, lineno: int) -> str:
+        def value(name: str) -> str | None:
+            v = self.definitions.get(name)
+            if isinstance(v, list):
+                self.diags.warning(
+                    file, lineno, f"${name} is a multi-line definition: use it on a line alone"
+                )
+                return None
+            return v
+
         def repl(m: re.Match[str]) -> str:
             braced, bare = m.group(1), m.group(2)
             if braced is not None:
@@ -203,14 +258,16 @@ class Reader:
                         return ""
                     return self.env[var]
                 if inner in self.definitions:
-                    return self.definitions[inner]
+                    v = value(inner)
+                    return m.group(0) if v is None else v
                 if _NAME_RE.match(inner):
                     self.diags.warning(
                         file, lineno, f"${{{inner}}} is not defined; left unexpanded"
                     )
                 return m.group(0)
             if bare in self.definitions:
-                return self.definitions[bare]
+                v = value(bare)
+                return m.group(0) if v is None else v
             return m.group(0)
 
         return _EXPAND_RE.sub(repl, text)
@@ -280,8 +337,9 @@ def _strip_comment(text: str) -> str:
     return text
 
 
-def _logical_lines(text: str) -> Iterable[tuple[int, str]]:
-    """Physical lines joined on a trailing backslash; numbered by their first line."""
+def _logical_lines(text: str) -> Iterable[tuple[int, list[str]]]:
+    """Physical lines joined on a trailing backslash, as their pieces (a
+    multi-line definition keeps them apart); numbered by their first line."""
     pending: list[str] = []
     start = 0
     for number, raw in enumerate(text.splitlines(), start=1):
@@ -293,10 +351,10 @@ def _logical_lines(text: str) -> Iterable[tuple[int, str]]:
             pending.append(piece.rstrip()[:-1])
             continue
         pending.append(piece)
-        yield start, "".join(pending)
+        yield start, pending
         pending = []
     if pending:
-        yield start, "".join(pending)
+        yield start, pending
 
 
 def build_tree(tokens: list[Token], diags: Diagnostics) -> list[Node]:
