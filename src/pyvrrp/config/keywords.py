@@ -63,7 +63,7 @@ for _words, _why in (
         _NET,
     ),
     (
-        "track_file vrrp_track_file track_process vrrp_track_process file init_file process "
+        "track_process vrrp_track_process process "
         "param_match quorum quorum_max delay terminate_delay fork_delay full_command "
         "track_group group notify_fifo notify_fifo_script vrrp_notify_fifo "
         "vrrp_notify_fifo_script vrrp_notify_priority_changes fifo_write_vrrp_states_on_reload "
@@ -130,9 +130,8 @@ def _out_of_scope(keyword: str) -> str | None:
 
 #: Sections pyvrrp does not implement: every keyword in them shares the reason.
 _SECTION_REASON = {
-    "track_file": _TRACK,
-    "vrrp_track_file": _TRACK,
     "vrrp_track_process": _TRACK,
+    "vrrp_sync_group": _TRACK,
     "track_group": _TRACK,
     "garp_group": _NET,
 }
@@ -165,10 +164,21 @@ def _implemented() -> dict[str, frozenset[str]]:
         | {"track_interface", "track_script"}
     )
     return {
-        "top": frozenset({"global_defs", "vrrp_instance", "vrrp_script", "vrrp_sync_group"}),
+        "top": frozenset(
+            {
+                "global_defs",
+                "vrrp_instance",
+                "vrrp_script",
+                "vrrp_sync_group",
+                "track_file",
+                "vrrp_track_file",
+            }
+        ),
         "global_defs": loader.GLOBAL_KEYWORDS,
         "vrrp_instance": loader.INSTANCE_KEYWORDS,
         "vrrp_script": loader.SCRIPT_KEYWORDS,
+        "track_file": loader.TRACK_FILE_KEYWORDS,
+        "vrrp_track_file": loader.TRACK_FILE_KEYWORDS,
         "vrrp_sync_group": sync_group,
         "authentication": loader.AUTH_KEYWORDS,
         "auth_hmac": loader.HMAC_KEYWORDS | frozenset(loader.LIFETIME_WORDS),

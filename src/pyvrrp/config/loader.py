@@ -38,6 +38,8 @@ from pyvrrp.config.model import (
     LoadResult,
     ScriptConfig,
     SyncGroupConfig,
+    TrackFile,
+    TrackFileConfig,
     TrackInterface,
     TrackScript,
     UnicastPeer,
@@ -70,8 +72,6 @@ UNIMPLEMENTED_SECTIONS = frozenset(
         "virtual_rules",
         "linkbeat_interfaces",
         "vrrp_track_process",
-        "vrrp_track_file",
-        "track_file",
         "garp_group",
         "SSL",
         "net_namespace",
@@ -91,7 +91,6 @@ INSTANCE_UNIMPLEMENTED = frozenset(
         "smtp_alert",
         "native_ipv6",
         "virtual_rules",
-        "track_file",
         "track_process",
         "track_bfd",
         "track_src_ip",
@@ -186,6 +185,7 @@ INSTANCE_KEYWORDS = frozenset(
         "virtual_routes",
         "track_interface",
         "track_script",
+        "track_file",
         "notify_master",
         "notify_backup",
         "notify_fault",
@@ -219,6 +219,7 @@ HMAC_KEYWORDS = frozenset(
 )
 LIFETIME_WORDS = ("send_lifetime", "accept_lifetime")
 UTC_EXAMPLE = "2026-12-01T00:00:00Z"
+TRACK_FILE_KEYWORDS = frozenset({"file", "weight", "init_file"})
 SCRIPT_KEYWORDS = frozenset(
     {"script", "interval", "timeout", "weight", "rise", "fall", "user", "init_fail"}
 )
@@ -252,6 +253,7 @@ _OWNER = (
     (AUTH_KEYWORDS, "an authentication block"),
     (HMAC_KEYWORDS, "an auth_hmac block"),
     (SCRIPT_KEYWORDS, "vrrp_script"),
+    (TRACK_FILE_KEYWORDS, "track_file"),
     (GLOBAL_KEYWORDS, "global_defs"),
 )
 
@@ -828,6 +830,77 @@ def _parse_track_scripts(ctx: _Ctx, node: Node) -> list[TrackScript]:
     return out
 
 
+def _parse_track_files(ctx: _Ctx, node: Node) -> list[TrackFile]:
+    """An instance's ``track_file { NAME [weight W [reverse|noreverse]] ... }``."""
+    out = []
+    for child in ctx.block(node):
+        words = child.arg_texts
+        try:
+            weight: int | None = None
+            reverse: bool | None = None
+            if words:
+                if words[0] != "weight" or len(words) < 2:
+                    raise ctx.fail(
+                        child, f"track_file {child.keyword}: expected 'weight W [reverse]'"
+                    )
+                weight = ctx.int_text(
+                    child, words[1], -254, 254, f"track_file {child.keyword}: weight"
+                )
+                for word in words[2:]:
+                    if word not in ("reverse", "noreverse"):
+                        raise ctx.fail(
+                            child, f"track_file {child.keyword}: unknown option '{_short(word)}'"
+                        )
+                    reverse = word == "reverse"
+            out.append(TrackFile(child.keyword, weight, reverse, child.file, child.line))
+        except _Fail:
+            continue
+    return out
+
+
+def _parse_track_file(ctx: _Ctx, node: Node) -> TrackFileConfig | None:
+    """A top-level ``track_file NAME { file PATH; weight W [reverse];
+    init_file [VALUE] [overwrite] }`` (``vrrp_track_file``: its old name)."""
+    if not node.args:
+        ctx.error(node, f"{node.keyword} needs a name")
+        return None
+    name = node.args[0].text
+    t: dict[str, Any] = {}
+    for child in ctx.block(node):
+        kw = child.keyword
+        try:
+            if kw == "file":
+                t["path"] = ctx.string(child)
+            elif kw == "weight":
+                words = child.arg_texts
+                if not words:
+                    raise ctx.fail(child, f"track_file {name}: weight needs a value")
+                t["weight"] = ctx.int_text(child, words[0], -254, 254, f"track_file {name}: weight")
+                for word in words[1:]:
+                    if word != "reverse":
+                        raise ctx.fail(
+                            child, f"track_file {name}: unknown weight option '{_short(word)}'"
+                        )
+                    t["reverse"] = True
+            elif kw == "init_file":
+                t["init_value"] = 0
+                for word in child.arg_texts:
+                    if word == "overwrite":
+                        t["init_overwrite"] = True
+                    else:
+                        t["init_value"] = ctx.int_text(
+                            child, word, -(2**31), 2**31 - 1, f"track_file {name}: init_file"
+                        )
+            else:
+                ctx.unknown(child, "track_file")
+        except _Fail:
+            continue
+    if "path" not in t:
+        ctx.warning(node, f"track_file {name} has no file; ignored")
+        return None
+    return TrackFileConfig(name=name, file=node.file, line=node.line, **t)
+
+
 def _weight_opts(ctx: _Ctx, node: Node, what: str) -> tuple[int | None, bool]:
     words = node.arg_texts
     weight: int | None = None
@@ -947,6 +1020,7 @@ class _RawInstance:
     peers: list[UnicastPeer] = field(default_factory=list)
     track_if: list[TrackInterface] = field(default_factory=list)
     track_scripts: list[TrackScript] = field(default_factory=list)
+    track_files: list[TrackFile] = field(default_factory=list)
     legacy: LegacyAuth | None = None
     legacy_node: Node | None = None
     hmac: _RawHmac | None = None
@@ -1040,6 +1114,8 @@ def _parse_instance(ctx: _Ctx, node: Node) -> _RawInstance | None:
                 raw.track_if.extend(_parse_track_interfaces(ctx, child))
             elif kw == "track_script":
                 raw.track_scripts.extend(_parse_track_scripts(ctx, child))
+            elif kw == "track_file":
+                raw.track_files.extend(_parse_track_files(ctx, child))
             elif kw in ("notify_master", "notify_backup", "notify_fault", "notify_stop", "notify"):
                 v[kw] = ctx.string(child)
             elif kw in ("garp_master_delay", "garp_lower_prio_delay"):
@@ -1117,7 +1193,11 @@ def _advert_cs(ctx: _Ctx, raw: _RawInstance, version: int) -> int:
 
 
 def _finish_instance(
-    ctx: _Ctx, raw: _RawInstance, g: GlobalDefs, scripts: Mapping[str, ScriptConfig]
+    ctx: _Ctx,
+    raw: _RawInstance,
+    g: GlobalDefs,
+    scripts: Mapping[str, ScriptConfig],
+    track_files: Mapping[str, TrackFileConfig],
 ) -> InstanceConfig | None:
     v = raw.values
     node = raw.node
@@ -1260,6 +1340,16 @@ def _finish_instance(
         )
         legacy = None
 
+    # track files must name a track_file block, once (keepalived ignores others)
+    tfiles: list[TrackFile] = []
+    for tf in raw.track_files:
+        if tf.name not in track_files:
+            ctx.warning(_at(tf), f"track_file {tf.name}: no track_file block {tf.name}; ignored")
+        elif any(o.name == tf.name for o in tfiles):
+            ctx.warning(_at(tf), f"track_file {tf.name} listed twice; ignored")
+        else:
+            tfiles.append(tf)
+
     # track scripts must name a vrrp_script
     tscripts = []
     for ts in raw.track_scripts:
@@ -1308,6 +1398,7 @@ def _finish_instance(
         virtual_routes=tuple(raw.routes),
         track_interfaces=tuple(raw.track_if),
         track_scripts=tuple(tscripts),
+        track_files=tuple(tfiles),
         notify_master=v.get("notify_master"),
         notify_backup=v.get("notify_backup"),
         notify_fault=v.get("notify_fault"),
@@ -1508,6 +1599,7 @@ def _configure(
     g = GlobalDefs()
     raws: list[_RawInstance] = []
     scripts: dict[str, ScriptConfig] = {}
+    track_files: dict[str, TrackFileConfig] = {}
     groups_raw: list[SyncGroupConfig] = []
     for node in tree:
         kw = node.keyword
@@ -1530,6 +1622,17 @@ def _configure(
                             f"(first at line {scripts[script.name].line})",
                         )
                     scripts[script.name] = script
+            elif kw in ("track_file", "vrrp_track_file"):
+                ctx.block(node)
+                tf = _parse_track_file(ctx, node)
+                if tf is not None:
+                    if tf.name in track_files:
+                        ctx.error(
+                            node,
+                            f"track_file {tf.name} defined twice "
+                            f"(first at line {track_files[tf.name].line})",
+                        )
+                    track_files[tf.name] = tf
             elif kw == "vrrp_sync_group":
                 ctx.block(node)
                 group = _parse_sync_group(ctx, node)
@@ -1557,7 +1660,7 @@ def _configure(
                 f"vrrp_instance {raw.name} defined twice (first at line {by_name[raw.name].line})",
             )
             continue
-        inst = _finish_instance(ctx, raw, g, scripts)
+        inst = _finish_instance(ctx, raw, g, scripts, track_files)
         if inst is None:
             continue
         inst = _apply_mtu(ctx, inst, mtus)
@@ -1599,6 +1702,7 @@ def _configure(
         global_defs=g,
         instances=tuple(instances),
         scripts=MappingProxyType(scripts),
+        track_files=MappingProxyType(track_files),
         sync_groups=tuple(groups),
         source_files=files,
     )

@@ -103,6 +103,33 @@ class TrackScript:
 
 
 @dataclass(frozen=True)
+class TrackFile:
+    """A track_file entry of an instance; weight/reverse None: the file's own."""
+
+    name: str
+    weight: int | None = None
+    reverse: bool | None = None
+    file: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class TrackFileConfig:
+    """A track_file (or vrrp_track_file) block."""
+
+    name: str
+    path: str
+    weight: int = 1
+    reverse: bool = False
+    #: init_file: the value written at start when the file is missing (None: no init_file)
+    init_value: int | None = None
+    #: init_file ... overwrite: written at start even when the file exists
+    init_overwrite: bool = False
+    file: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
 class UnicastPeer:
     address: IPAddress
     min_ttl: int | None = None
@@ -256,6 +283,7 @@ class InstanceConfig:
     virtual_routes: tuple[VirtualRoute, ...] = ()
     track_interfaces: tuple[TrackInterface, ...] = ()
     track_scripts: tuple[TrackScript, ...] = ()
+    track_files: tuple[TrackFile, ...] = ()
     notify_master: str | None = None
     notify_backup: str | None = None
     notify_fault: str | None = None
@@ -302,6 +330,7 @@ class Config:
     global_defs: GlobalDefs = field(default_factory=GlobalDefs)
     instances: tuple[InstanceConfig, ...] = ()
     scripts: Mapping[str, ScriptConfig] = field(default_factory=_empty_map)
+    track_files: Mapping[str, TrackFileConfig] = field(default_factory=_empty_map)
     sync_groups: tuple[SyncGroupConfig, ...] = ()
     source_files: tuple[str, ...] = ()
 

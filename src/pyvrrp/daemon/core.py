@@ -29,6 +29,7 @@ from pyvrrp.daemon.instance import OUTCOME_HINTS, AuthRejected, AuthSkew, Instan
 from pyvrrp.daemon.ratelimit import RateLimitedLog
 from pyvrrp.daemon.scripts import ScriptRunner, notify_commands
 from pyvrrp.daemon.sdnotify import sd_notify
+from pyvrrp.daemon.trackfile import FileWatcher, init_file, read_value
 from pyvrrp.protocol import (
     Action,
     Announce,
@@ -41,7 +42,7 @@ from pyvrrp.protocol import (
     TakeoverHeld,
     Tracker,
 )
-from pyvrrp.protocol.tracking import ScriptSpec, TrackedInterface, TrackedScript
+from pyvrrp.protocol.tracking import ScriptSpec, TrackedFile, TrackedInterface, TrackedScript
 
 log = logging.getLogger("pyvrrp")
 #: How early the loop wakes for a timer, to sleep the rest precisely.
@@ -135,6 +136,7 @@ class Daemon:
         self._script_tasks: list[asyncio.Task[None]] = []
         self._control: Any = None
         self._link_watcher: Any = None
+        self._file_watcher: Any = None
         self._joined: dict[tuple[str, int], set[IPAddr]] = {}
         self._scheduled: dict[str, float | None] = {}
         self._group_state: dict[str, State] = {}
@@ -211,7 +213,7 @@ class Daemon:
 
     def _build_tracker(self, cfg: InstanceConfig) -> None:
         assert self.config is not None
-        if not cfg.track_scripts and not cfg.track_interfaces:
+        if not cfg.track_scripts and not cfg.track_interfaces and not cfg.track_files:
             self.trackers.pop(cfg.name, None)
             return
         scripts = []
@@ -231,7 +233,20 @@ class Daemon:
             )
             scripts.append(TrackedScript(spec, weight=ts.weight, reverse=ts.reverse or None))
         ifaces = [TrackedInterface(t.name, t.weight or 0, t.reverse) for t in cfg.track_interfaces]
-        self.trackers[cfg.name] = Tracker(cfg.priority, scripts=scripts, interfaces=ifaces)
+        files = []
+        for tf in cfg.track_files:
+            fc = self.config.track_files[tf.name]
+            weight = fc.weight if tf.weight is None else tf.weight
+            reverse = fc.reverse if tf.reverse is None else tf.reverse
+            files.append(TrackedFile(tf.name, weight, reverse))
+        tracker = Tracker(cfg.priority, scripts=scripts, interfaces=ifaces, files=files)
+        now = self.clock.monotonic()
+        for tf in cfg.track_files:
+            # What the file holds now (keepalived reads it at start and reload).
+            value = read_value(self.config.track_files[tf.name].path)
+            if value is not None:
+                tracker.file_value(tf.name, value, now)
+        self.trackers[cfg.name] = tracker
 
     def _remove_instance(self, name: str, now: float) -> None:
         inst = self.instances.pop(name)
@@ -683,6 +698,45 @@ class Daemon:
                 self._schedule(inst)
             await asyncio.sleep(sc.interval)
 
+    def _init_track_files(self) -> None:
+        """keepalived's ``init_file``, at start only (never on reload)."""
+        assert self.config is not None
+        for tf in self.config.track_files.values():
+            if tf.init_value is not None:
+                problem = init_file(tf.path, tf.init_value, tf.init_overwrite)
+                if problem is not None:
+                    log.error("track_file %s: %s", tf.name, problem)
+
+    def _start_file_watcher(self) -> None:
+        assert self.config is not None and self._loop is not None
+        if self._file_watcher is not None:
+            self._file_watcher.close()
+            self._file_watcher = None
+        used = {tf.name for c in self.config.instances for tf in c.track_files}
+        paths = [self.config.track_files[n].path for n in sorted(used)]
+        if not paths:
+            return
+        try:
+            self._file_watcher = FileWatcher(self._loop, paths, self._on_file)
+        except OSError as exc:
+            log.error("track_file: cannot watch files: %s", exc)
+
+    def _on_file(self, path: str, value: int) -> None:
+        assert self.config is not None
+        now = self.clock.monotonic()
+        names = {n for n, tf in self.config.track_files.items() if tf.path == path}
+        for name, tracker in self.trackers.items():
+            inst = self.instances.get(name)
+            if inst is None:
+                continue
+            hits = [tf.name for tf in inst.cfg.track_files if tf.name in names]
+            if not hits:
+                continue
+            for file_name in hits:
+                tracker.file_value(file_name, value, now)
+            self._perform(inst, tracker.apply(inst.router, now), now)
+            self._schedule(inst)
+
     def _on_link(self) -> None:
         if self._link_watcher is None:
             return
@@ -717,6 +771,7 @@ class Daemon:
         self.effects.start(self._loop, config.global_defs)
         now = self.clock.monotonic()
         self.started_at = now
+        self._init_track_files()
         try:
             for cfg in config.instances:
                 self._add_instance(cfg, now)
@@ -731,10 +786,15 @@ class Daemon:
             # would hold the Master's addresses. Queued first on the netlink
             # thread, so an owner's TakeAddresses below comes after.
             self.effects.release(inst.cfg)
+        for name, tracker in self.trackers.items():
+            # Before the start: a tracker already at fault starts it in FAULT.
+            inst = self.instances[name]
+            self._perform(inst, tracker.apply(inst.router, now), now)
         for inst in self.instances.values():
             self._perform(inst, inst.router.start(now), now)
             self._schedule(inst)
         self._start_script_tasks()
+        self._start_file_watcher()
         self._start_link_watcher()
         loop = self._loop
         loop.add_signal_handler(signal.SIGHUP, self.reload)
@@ -808,6 +868,9 @@ class Daemon:
                 pass
             sock.close()
         self.sockets.clear()
+        if self._file_watcher is not None:
+            self._file_watcher.close()
+            self._file_watcher = None
         if self._link_watcher is not None:
             try:
                 if self._loop is not None:
@@ -878,9 +941,13 @@ class Daemon:
             self._schedule(inst)
         self._build_sync_groups()
         for inst in started:
+            tracker = self.trackers.get(inst.cfg.name)
+            if tracker is not None:
+                self._perform(inst, tracker.apply(inst.router, now), now)
             self._perform(inst, inst.router.start(now), now)
             self._schedule(inst)
         self._start_script_tasks()
+        self._start_file_watcher()
         self.reloads += 1
         _gc_settle()
         log.info(

@@ -22,7 +22,14 @@ from .params import OWNER_PRIORITY, PRIORITY_STOP, RouterParams
 from .router import INTERFACE_FAULT, SYNC_GROUP_FAULT, RouterCounters, Timer, VirtualRouter
 from .syncgroup import SyncGroup
 from .timers import master_down_interval, skew_time
-from .tracking import ScriptSpec, TrackedInterface, TrackedScript, Tracker, TrackingResult
+from .tracking import (
+    ScriptSpec,
+    TrackedFile,
+    TrackedInterface,
+    TrackedScript,
+    Tracker,
+    TrackingResult,
+)
 
 __all__ = [
     "INTERFACE_FAULT",
@@ -45,6 +52,7 @@ __all__ = [
     "TakeAddresses",
     "TakeoverHeld",
     "Timer",
+    "TrackedFile",
     "TrackedInterface",
     "TrackedScript",
     "Tracker",

@@ -21,6 +21,11 @@ track_interface):
   ("weight 0 reverse will cause the vrrp instance to be down when the script is
   up, and vice versa").
 * A track_script ``weight`` (and its ``reverse``) overrides the vrrp_script's.
+* track_file (keepalived's trackers/track_file.c): the file holds an integer
+  (no file, or no number in it, reads as 0). With ``weight`` 0 the instance is
+  in FAULT while the value is not 0 (``reverse``: while it is 0). Otherwise
+  the value times the weight (negated with ``reverse``), kept within
+  -254..253, is added to the priority; -254 (or less) means FAULT.
 * Effective priority = base + sum of the adjustments, clamped to 1..254. The
   address owner (base 255) ignores weights and stays at 255; keepalived only
   lets weight-0 trackers (FAULT) act on an owner, so we do the same.
@@ -90,6 +95,28 @@ class TrackedInterface:
 
 
 @dataclass(frozen=True, slots=True)
+class TrackedFile:
+    """A track_file entry: the weight and reverse in effect for this instance."""
+
+    name: str
+    weight: int = 1
+    reverse: bool = False
+
+    def __post_init__(self) -> None:
+        if not -254 <= self.weight <= 254:
+            raise ValueError(f"track_file {self.name}: weight {self.weight} out of range")
+
+    def status(self, value: int) -> int | None:
+        """The priority adjustment for ``value``, or None for FAULT."""
+        if self.weight == 0:
+            return None if (value != 0) != self.reverse else 0
+        adjusted = value * self.weight * (-1 if self.reverse else 1)
+        if adjusted <= -254:
+            return None
+        return min(adjusted, 253)
+
+
+@dataclass(frozen=True, slots=True)
 class TrackingResult:
     """What the router needs: an effective priority and the active faults."""
 
@@ -140,8 +167,12 @@ class Tracker:
         base_priority: int,
         scripts: Iterable[TrackedScript] = (),
         interfaces: Iterable[TrackedInterface] = (),
+        files: Iterable[TrackedFile] = (),
     ) -> None:
         self.base_priority = base_priority
+        self._files = {t.name: t for t in files}
+        # The value each file holds (0 until the daemon has read it).
+        self._file_values = dict.fromkeys(self._files, 0)
         self._scripts = {t.script.name: t for t in scripts}
         self._interfaces = {t.name: t for t in interfaces}
         self._script_state = {n: _ScriptState(t.script) for n, t in self._scripts.items()}
@@ -165,6 +196,13 @@ class Tracker:
             self._up[name] = up
         return self.result()
 
+    def file_value(self, name: str, value: int, now: float) -> TrackingResult:
+        """Record the number a tracked file now holds."""
+        del now
+        if name in self._file_values:
+            self._file_values[name] = value
+        return self.result()
+
     def script_ok(self, name: str) -> bool:
         """The script's current OK/KO status after rise/fall."""
         return self._script_state[name].ok
@@ -180,6 +218,8 @@ class Tracker:
             total += _adjustment(t.effective_weight, t.effective_reverse, ok)
         for name, i in self._interfaces.items():
             total += _adjustment(i.weight, i.reverse, self._up[name])
+        for name, f in self._files.items():
+            total += f.status(self._file_values[name]) or 0
         return max(1, min(OWNER_PRIORITY - 1, total))
 
     @property
@@ -195,12 +235,19 @@ class Tracker:
             for name, i in self._interfaces.items()
             if _faulty(i.weight, i.reverse, self._up[name])
         }
+        reasons |= {
+            f"file:{name}"
+            for name, f in self._files.items()
+            if f.status(self._file_values[name]) is None
+        }
         return frozenset(reasons)
 
     def fault_reasons_possible(self) -> frozenset[str]:
         """Every fault reason this tracker may raise (to clear stale ones)."""
         return frozenset(
-            [f"script:{n}" for n in self._scripts] + [f"interface:{n}" for n in self._interfaces]
+            [f"script:{n}" for n in self._scripts]
+            + [f"interface:{n}" for n in self._interfaces]
+            + [f"file:{n}" for n in self._files]
         )
 
     def result(self) -> TrackingResult:
