@@ -65,9 +65,7 @@ for _words, _why in (
     (
         "track_process vrrp_track_process process "
         "param_match quorum quorum_max delay terminate_delay fork_delay full_command "
-        "track_group group notify_fifo notify_fifo_script vrrp_notify_fifo "
-        "vrrp_notify_fifo_script vrrp_notify_priority_changes fifo_write_vrrp_states_on_reload "
-        "notify_priority_changes notify_master_rx_lower_pri notify_deleted smtp_alert "
+        "track_group group notify_deleted smtp_alert "
         "smtp_alert_vrrp notification_email notification_email_from smtp_server "
         "smtp_helo_name smtp_connect_timeout no_email_faults startup_script "
         "startup_script_timeout shutdown_script shutdown_script_timeout global_tracking "

@@ -30,6 +30,7 @@ from pyvrrp.config.lexer import Diagnostics, Node, Reader, build_tree
 from pyvrrp.config.model import (
     AuthHmacConfig,
     Config,
+    FifoConfig,
     GlobalDefs,
     HmacKey,
     InstanceConfig,
@@ -95,7 +96,6 @@ INSTANCE_UNIMPLEMENTED = frozenset(
         "track_bfd",
         "track_src_ip",
         "dont_track_primary",
-        "notify_master_rx_lower_pri",
         "notify_deleted",
         "debug",
         "kernel_rx_buf_size",
@@ -104,7 +104,6 @@ INSTANCE_UNIMPLEMENTED = frozenset(
         "vrrp_garp_extra_if",
         "no_accept_notify",
         "mcast_dst_ip",
-        "notify_priority_changes",
         "down_timer_adverts",
     }
 )
@@ -141,8 +140,6 @@ GLOBAL_UNIMPLEMENTED = frozenset(
         "vrrp_rt_priority",
         "checker_rt_priority",
         "max_auto_priority",
-        "vrrp_notify_fifo",
-        "notify_fifo",
         "vrrp_startup_delay",
         "max_notify_fifo",
         "net_namespace",
@@ -191,6 +188,8 @@ INSTANCE_KEYWORDS = frozenset(
         "notify_fault",
         "notify_stop",
         "notify",
+        "notify_master_rx_lower_pri",
+        "notify_priority_changes",
         "garp_master_delay",
         "garp_master_repeat",
         "garp_master_refresh",
@@ -245,6 +244,12 @@ GLOBAL_KEYWORDS = frozenset(
         "vrrp_skip_check_adv_addr",
         "vrrp_check_unicast_src",
         "v3_checksum_as_v2",
+        "notify_fifo",
+        "notify_fifo_script",
+        "vrrp_notify_fifo",
+        "vrrp_notify_fifo_script",
+        "vrrp_notify_priority_changes",
+        "fifo_write_vrrp_states_on_reload",
     }
 )
 
@@ -470,6 +475,33 @@ def _parse_global(ctx: _Ctx, node: Node, current: GlobalDefs) -> GlobalDefs:
                 if not Decimal(0) <= value <= Decimal(1000):
                     raise ctx.fail(child, f"{kw} {value} out of range 0..1000 seconds")
                 g[kw + "_cs"] = int((value * 100).to_integral_value(ROUND_HALF_UP))
+            elif kw in ("notify_fifo", "vrrp_notify_fifo"):
+                words = child.arg_texts
+                if not words:
+                    raise ctx.fail(child, f"{kw} needs a FIFO name")
+                base = g.get(kw) or getattr(current, kw) or FifoConfig()
+                g[kw] = replace(
+                    base,
+                    path=words[0],
+                    user=words[1] if len(words) > 1 else None,
+                    group=words[2] if len(words) > 2 else None,
+                )
+            elif kw in ("notify_fifo_script", "vrrp_notify_fifo_script"):
+                words = child.arg_texts
+                if not words:
+                    raise ctx.fail(child, f"{kw} needs a script")
+                key = kw.removesuffix("_script")
+                base = g.get(key) or getattr(current, key) or FifoConfig()
+                g[key] = replace(
+                    base,
+                    script=words[0],
+                    script_user=words[1] if len(words) > 1 else None,
+                    script_group=words[2] if len(words) > 2 else None,
+                )
+            elif kw == "vrrp_notify_priority_changes":
+                g[kw] = ctx.flag(child)
+            elif kw == "fifo_write_vrrp_states_on_reload":
+                g[kw] = True
             elif kw == "script_user":
                 if not child.args:
                     raise ctx.fail(child, "script_user needs a user name")
@@ -1116,8 +1148,17 @@ def _parse_instance(ctx: _Ctx, node: Node) -> _RawInstance | None:
                 raw.track_scripts.extend(_parse_track_scripts(ctx, child))
             elif kw == "track_file":
                 raw.track_files.extend(_parse_track_files(ctx, child))
-            elif kw in ("notify_master", "notify_backup", "notify_fault", "notify_stop", "notify"):
+            elif kw in (
+                "notify_master",
+                "notify_backup",
+                "notify_fault",
+                "notify_stop",
+                "notify",
+                "notify_master_rx_lower_pri",
+            ):
                 v[kw] = ctx.string(child)
+            elif kw == "notify_priority_changes":
+                v[kw] = ctx.flag(child)
             elif kw in ("garp_master_delay", "garp_lower_prio_delay"):
                 v[kw] = ctx.seconds(child, 0, 1000)
             elif kw == "garp_master_refresh":
@@ -1404,6 +1445,8 @@ def _finish_instance(
         notify_fault=v.get("notify_fault"),
         notify_stop=v.get("notify_stop"),
         notify=v.get("notify"),
+        notify_master_rx_lower_pri=v.get("notify_master_rx_lower_pri"),
+        notify_priority_changes=v.get("notify_priority_changes"),
         garp_master_delay=garp_delay,
         garp_master_repeat=garp_repeat,
         garp_master_refresh=v.get("garp_master_refresh", g.vrrp_garp_master_refresh),

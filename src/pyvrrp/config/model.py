@@ -232,6 +232,18 @@ class SyncGroupConfig:
 
 
 @dataclass(frozen=True)
+class FifoConfig:
+    """keepalived's ``notify_fifo`` / ``vrrp_notify_fifo`` (and ``..._script``)."""
+
+    path: str | None = None
+    user: str | None = None
+    group: str | None = None
+    script: str | None = None
+    script_user: str | None = None
+    script_group: str | None = None
+
+
+@dataclass(frozen=True)
 class GlobalDefs:
     router_id: str | None = None
     vrrp_mcast_group4: ipaddress.IPv4Address = DEFAULT_MCAST_GROUP4
@@ -255,6 +267,10 @@ class GlobalDefs:
     vrrp_skip_check_adv_addr: bool = False
     vrrp_check_unicast_src: bool = False
     v3_checksum_as_v2: bool = False
+    notify_fifo: FifoConfig | None = None
+    vrrp_notify_fifo: FifoConfig | None = None
+    vrrp_notify_priority_changes: bool = False
+    fifo_write_vrrp_states_on_reload: bool = False
     file: str = ""
     line: int = 0
 
@@ -289,6 +305,9 @@ class InstanceConfig:
     notify_fault: str | None = None
     notify_stop: str | None = None
     notify: str | None = None
+    notify_master_rx_lower_pri: str | None = None
+    #: notify_priority_changes (None: global_defs' vrrp_notify_priority_changes)
+    notify_priority_changes: bool | None = None
     garp_master_delay: int = 5  # seconds
     garp_master_repeat: int = 5
     garp_master_refresh: int = 0  # seconds, 0 = off

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import grp
 import heapq
 import itertools
 import logging
 import os
+import pwd
+import shlex
 import signal
 import time
 from collections.abc import Iterable
@@ -25,7 +28,14 @@ from typing import Any
 from pyvrrp.config import Config, InstanceConfig, load
 from pyvrrp.daemon.clock import Clock
 from pyvrrp.daemon.effects import Effects, Netlink
-from pyvrrp.daemon.instance import OUTCOME_HINTS, AuthRejected, AuthSkew, Instance
+from pyvrrp.daemon.fifo import NotifyFifo, fifo_line
+from pyvrrp.daemon.instance import (
+    OUTCOME_HINTS,
+    AuthRejected,
+    AuthSkew,
+    Instance,
+    LowerPriorityHeard,
+)
 from pyvrrp.daemon.ratelimit import RateLimitedLog
 from pyvrrp.daemon.scripts import ScriptRunner, notify_commands
 from pyvrrp.daemon.sdnotify import sd_notify
@@ -45,6 +55,21 @@ from pyvrrp.protocol import (
 from pyvrrp.protocol.tracking import ScriptSpec, TrackedFile, TrackedInterface, TrackedScript
 
 log = logging.getLogger("pyvrrp")
+
+
+def _uid(user: str | None) -> int | None:
+    """A user name or number (KeyError when there is no such user)."""
+    if user is None:
+        return None
+    return int(user) if user.isdigit() else pwd.getpwnam(user).pw_uid
+
+
+def _gid(group: str | None) -> int | None:
+    if group is None:
+        return None
+    return int(group) if group.isdigit() else grp.getgrnam(group).gr_gid
+
+
 #: How early the loop wakes for a timer, to sleep the rest precisely.
 _WAKE_EARLY = 0.0015
 #: A poll-style wait (epoll_wait, under asyncio's select) may end up to 0.1 %
@@ -137,6 +162,8 @@ class Daemon:
         self._control: Any = None
         self._link_watcher: Any = None
         self._file_watcher: Any = None
+        #: keepalived's notify_fifo and vrrp_notify_fifo, while open
+        self.fifos: list[NotifyFifo] = []
         self._joined: dict[tuple[str, int], set[IPAddr]] = {}
         self._scheduled: dict[str, float | None] = {}
         self._group_state: dict[str, State] = {}
@@ -521,6 +548,8 @@ class Daemon:
             elif isinstance(act, Notify):
                 self._notify(inst, act, now)
                 changed = True
+            elif isinstance(act, LowerPriorityHeard):
+                self._lower_priority_heard(inst, act)
             elif isinstance(act, TakeoverHeld):
                 self.ratelog.log(
                     (inst.cfg.name, "held"),
@@ -582,6 +611,7 @@ class Daemon:
             State.FAULT: cfg.notify_fault,
             State.INITIALIZE: cfg.notify_stop,
         }.get(state)
+        self._fifo_write("GROUP", group.name, word, 0)
         for cmd in notify_commands(
             specific=specific,
             generic=cfg.notify,
@@ -591,6 +621,73 @@ class Daemon:
             priority=0,
         ):
             self.scripts.spawn(cmd, f"(group {group.name}) notify")
+
+    # -- notify FIFOs -------------------------------------------------------------
+
+    def _open_fifos(self) -> None:
+        """keepalived's notify_fifo and vrrp_notify_fifo (with their scripts)."""
+        assert self.config is not None
+        g = self.config.global_defs
+        for fc in (g.notify_fifo, g.vrrp_notify_fifo):
+            if fc is None or not fc.path:
+                continue
+            try:
+                fifo = NotifyFifo(fc.path, _uid(fc.user), _gid(fc.group))
+            except (OSError, KeyError) as exc:
+                log.error("notify fifo %s: %s", fc.path, exc)
+                continue
+            self.fifos.append(fifo)
+            if fc.script:
+                # keepalived: the FIFO's name is the script's last argument.
+                self.scripts.spawn(f"{fc.script} {shlex.quote(fc.path)}", "notify fifo")
+
+    def _close_fifos(self) -> None:
+        for fifo in self.fifos:
+            fifo.close()
+        self.fifos = []
+
+    def _fifo_write(self, kind: str, name: str, state: str, priority: int) -> None:
+        if self.fifos:
+            line = fifo_line(kind, name, state, priority)
+            for fifo in self.fifos:
+                fifo.write(line)
+
+    def _priority_changed(self, inst: Instance, before: int) -> None:
+        """notify_priority_changes: MASTER_PRIORITY / BACKUP_PRIORITY lines."""
+        after = inst.router.effective_priority
+        if after == before or not self.fifos:
+            return
+        wanted = inst.cfg.notify_priority_changes
+        if wanted is None:
+            assert self.config is not None
+            wanted = self.config.global_defs.vrrp_notify_priority_changes
+        state = inst.router.state
+        if wanted and state in (State.MASTER, State.BACKUP):
+            self._fifo_write("INSTANCE", inst.cfg.name, f"{state.value}_PRIORITY", after)
+
+    def _apply_tracker(self, inst: Instance, tracker: Tracker, now: float) -> None:
+        before = inst.router.effective_priority
+        self._perform(inst, tracker.apply(inst.router, now), now)
+        self._priority_changed(inst, before)
+
+    def _lower_priority_heard(self, inst: Instance, act: LowerPriorityHeard) -> None:
+        """A Master heard a lower priority advert (keepalived's
+        MASTER_RX_LOWER_PRI: the FIFO line and notify_master_rx_lower_pri)."""
+        prio = inst.router.effective_priority
+        self._fifo_write("INSTANCE", inst.cfg.name, "MASTER_RX_LOWER_PRI", prio)
+        script = inst.cfg.notify_master_rx_lower_pri
+        if script:
+            self.scripts.spawn(script, f"({inst.cfg.name}) notify_master_rx_lower_pri")
+
+    def _write_states(self) -> None:
+        """fifo_write_vrrp_states_on_reload: every instance's and group's state."""
+        for name, inst in self.instances.items():
+            state = inst.router.state
+            word = {State.INITIALIZE: "STOP"}.get(state, state.value)
+            self._fifo_write("INSTANCE", name, word, inst.router.effective_priority)
+        for group, state in self._group_state.items():
+            word = {State.INITIALIZE: "STOP"}.get(state, state.value)
+            self._fifo_write("GROUP", group, word, 0)
 
     def _send(self, inst: Instance, priority: int) -> None:
         sock = self.sockets.get((inst.cfg.interface or "", inst.cfg.family))
@@ -637,6 +734,7 @@ class Daemon:
         state_word = {State.INITIALIZE: "STOP"}.get(act.new_state, act.new_state.value)
         if act.old_state is State.INITIALIZE and act.new_state is State.INITIALIZE:
             return
+        self._fifo_write("INSTANCE", cfg.name, state_word, inst.router.effective_priority)
         for cmd in notify_commands(
             specific=specific,
             generic=cfg.notify,
@@ -694,7 +792,7 @@ class Daemon:
                 if inst is None or not any(ts.name == sc.name for ts in inst.cfg.track_scripts):
                     continue
                 tracker.script_result(sc.name, rc == 0, now, timed_out=rc is None)
-                self._perform(inst, tracker.apply(inst.router, now), now)
+                self._apply_tracker(inst, tracker, now)
                 self._schedule(inst)
             await asyncio.sleep(sc.interval)
 
@@ -734,7 +832,7 @@ class Daemon:
                 continue
             for file_name in hits:
                 tracker.file_value(file_name, value, now)
-            self._perform(inst, tracker.apply(inst.router, now), now)
+            self._apply_tracker(inst, tracker, now)
             self._schedule(inst)
 
     def _on_link(self) -> None:
@@ -747,9 +845,11 @@ class Daemon:
                 if inst.cfg.interface == ifname:
                     acts += inst.router.interface_changed(up, now)
                 tracker = self.trackers.get(name)
+                before = inst.router.effective_priority
                 if tracker is not None and any(t.name == ifname for t in inst.cfg.track_interfaces):
                     tracker.interface_state(ifname, up, now)
                     acts += tracker.apply(inst.router, now)
+                self._priority_changed(inst, before)
                 if acts:
                     self._perform(inst, acts, now)
                     self._schedule(inst)
@@ -772,6 +872,7 @@ class Daemon:
         now = self.clock.monotonic()
         self.started_at = now
         self._init_track_files()
+        self._open_fifos()
         try:
             for cfg in config.instances:
                 self._add_instance(cfg, now)
@@ -850,6 +951,7 @@ class Daemon:
         for name in list(self.instances):
             inst = self.instances[name]
             self._perform(inst, inst.router.shutdown(now), now)
+        self._close_fifos()  # the FIFO scripts see the end of their input
         await self.scripts.drain()
         self.effects.release_all()
         if self._control is not None:
@@ -871,6 +973,7 @@ class Daemon:
         if self._file_watcher is not None:
             self._file_watcher.close()
             self._file_watcher = None
+        self._close_fifos()
         if self._link_watcher is not None:
             try:
                 if self._loop is not None:
@@ -948,6 +1051,8 @@ class Daemon:
             self._schedule(inst)
         self._start_script_tasks()
         self._start_file_watcher()
+        if new.global_defs.fifo_write_vrrp_states_on_reload:
+            self._write_states()
         self.reloads += 1
         _gc_settle()
         log.info(

@@ -47,6 +47,8 @@ _OK, _MISSING = Outcome.OK, Outcome.MISSING
 
 #: What a log line says about each rejected outcome, so an operator can tell
 #: clock drift from forgery from a node that does not sign.
+_MASTER = State.MASTER  # (a global: cheaper than State.MASTER per advert)
+
 OUTCOME_HINTS = {
     Outcome.MISSING: "advert without auth_hmac trailer: the sender does not sign",
     Outcome.MALFORMED: "malformed auth_hmac trailer",
@@ -416,10 +418,18 @@ class Instance:
     ) -> list[Any]:
         """The router's actions for an accepted advert, after any ``notes``."""
         self.stats.adverts_received += 1
-        actions = self.router.receive_advert(advert, now)
+        r = self.router
+        lower = None
+        # Looked at before the router acts (a higher advert makes it Backup).
+        if r.state is _MASTER and _lower(advert, r.effective_priority, r.params.primary_address):
+            lower = LowerPriorityHeard(advert.source, advert.priority)
+        actions: list[Any] = r.receive_advert(advert, now)
         for act in actions:
             if isinstance(act, Dropped):
                 self.drops[act.reason.value] += 1
+                lower = None
+        if lower is not None:
+            actions = [lower, *actions]
         return [*notes, *actions] if notes else actions
 
     # -- status -------------------------------------------------------------------
@@ -530,6 +540,22 @@ class Instance:
     @property
     def state(self) -> State:
         return self.router.state
+
+
+def _lower(advert: ReceivedAdvert, ours: int, primary: IPv4Address | IPv6Address) -> bool:
+    """RFC 9568 §6.4.3: an advert a Master discards (lower priority, or equal
+    from a lower address); priority 0 is not one."""
+    if advert.priority == 0 or advert.priority > ours:
+        return False
+    return advert.priority < ours or int(advert.source) < int(primary)
+
+
+class LowerPriorityHeard(NamedTuple):
+    """A Master accepted an advert of lower priority (keepalived's
+    MASTER_RX_LOWER_PRI event): a note for the daemon, the router decides."""
+
+    source: IPv4Address | IPv6Address
+    priority: int
 
 
 class AuthRejected(NamedTuple):
