@@ -48,8 +48,15 @@ def test_keepalived_track_file_status(
 def test_track_file_weight_range() -> None:
     TrackedFile("f", -254)
     TrackedFile("f", 254)
-    with pytest.raises(ValueError, match="track_file f: weight 255 out of range"):
-        TrackedFile("f", 255)
+    for weight in (255, -255):
+        with pytest.raises(ValueError, match=f"track_file f: weight {weight} out of range"):
+            TrackedFile("f", weight)
+
+
+def test_track_file_status_is_a_whole_priority_step() -> None:
+    """Priorities are integers (RFC 9568 §5.2.4): so is every adjustment."""
+    for reverse in (False, True):
+        assert type(TrackedFile("f", 10, reverse).status(3)) is int
 
 
 def test_tracker_adds_file_values_and_faults_on_them() -> None:
