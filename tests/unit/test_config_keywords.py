@@ -175,3 +175,21 @@ def test_garp_lower_prio_repeat_takes_keepalived_range(value: str, used: int) ->
     assert result.config is not None
     assert result.config.instances[0].garp_lower_prio_repeat == used
     assert bool(result.diagnostics) == (used != int(value))
+
+
+def test_startup_shutdown_scripts_and_notify_deleted_load() -> None:
+    text = (
+        'global_defs {\n    startup_script "/bin/prep --all" root\n'
+        "    startup_script_timeout 30\n    shutdown_script /bin/undo\n}\n"
+        + INSTANCE.format(line='    notify_deleted "/bin/gone VI_1"')
+        + INSTANCE.replace("VI_1", "VI_2").replace("51", "52").format(line="    notify_deleted")
+    )
+    result = loads(text, name="k.conf", env={})
+    assert result.ok and not result.diagnostics, result.format()
+    assert result.config is not None
+    g = result.config.global_defs
+    assert (g.startup_script, g.startup_script_timeout) == ("/bin/prep --all", 30)
+    assert (g.shutdown_script, g.shutdown_script_timeout) == ("/bin/undo", 10)
+    assert [i.notify_deleted for i in result.config.instances] == ["/bin/gone VI_1", True]
+    bad = loads("global_defs {\n    shutdown_script_timeout 1001\n}\n", name="k.conf", env={})
+    assert "shutdown_script_timeout 1001 out of range 1..1000" in bad.format()

@@ -65,10 +65,9 @@ for _words, _why in (
     (
         "track_process vrrp_track_process process "
         "param_match quorum quorum_max delay terminate_delay fork_delay full_command "
-        "track_group group notify_deleted smtp_alert "
+        "track_group group smtp_alert "
         "smtp_alert_vrrp notification_email notification_email_from smtp_server "
-        "smtp_helo_name smtp_connect_timeout no_email_faults startup_script "
-        "startup_script_timeout shutdown_script shutdown_script_timeout global_tracking "
+        "smtp_helo_name smtp_connect_timeout no_email_faults global_tracking "
         "sync_group_tracking_weight dont_track_primary log_unknown_vrids "
         "owner_ignore_adverts vrrp_owner_ignore_adverts timer_expired_backup "
         "thread_timer_expired down_timer_adverts vrrp_down_timer_adverts",

@@ -96,7 +96,6 @@ INSTANCE_UNIMPLEMENTED = frozenset(
         "track_bfd",
         "track_src_ip",
         "dont_track_primary",
-        "notify_deleted",
         "debug",
         "kernel_rx_buf_size",
         "linkbeat_use_polling",
@@ -190,6 +189,7 @@ INSTANCE_KEYWORDS = frozenset(
         "notify",
         "notify_master_rx_lower_pri",
         "notify_priority_changes",
+        "notify_deleted",
         "garp_master_delay",
         "garp_master_repeat",
         "garp_master_refresh",
@@ -250,6 +250,10 @@ GLOBAL_KEYWORDS = frozenset(
         "vrrp_notify_fifo_script",
         "vrrp_notify_priority_changes",
         "fifo_write_vrrp_states_on_reload",
+        "startup_script",
+        "startup_script_timeout",
+        "shutdown_script",
+        "shutdown_script_timeout",
     }
 )
 
@@ -498,6 +502,14 @@ def _parse_global(ctx: _Ctx, node: Node, current: GlobalDefs) -> GlobalDefs:
                     script_user=words[1] if len(words) > 1 else None,
                     script_group=words[2] if len(words) > 2 else None,
                 )
+            elif kw in ("startup_script", "shutdown_script"):
+                words = child.arg_texts
+                if not words:
+                    raise ctx.fail(child, f"{kw} needs a script")
+                # SCRIPT [username [groupname]]: scripts run as script_user.
+                g[kw] = words[0]
+            elif kw in ("startup_script_timeout", "shutdown_script_timeout"):
+                g[kw] = ctx.integer(child, 1, 1000)
             elif kw == "vrrp_notify_priority_changes":
                 g[kw] = ctx.flag(child)
             elif kw == "fifo_write_vrrp_states_on_reload":
@@ -1159,6 +1171,8 @@ def _parse_instance(ctx: _Ctx, node: Node) -> _RawInstance | None:
                 v[kw] = ctx.string(child)
             elif kw == "notify_priority_changes":
                 v[kw] = ctx.flag(child)
+            elif kw == "notify_deleted":
+                v[kw] = ctx.string(child) if child.args else True
             elif kw in ("garp_master_delay", "garp_lower_prio_delay"):
                 v[kw] = ctx.seconds(child, 0, 1000)
             elif kw == "garp_master_refresh":
@@ -1447,6 +1461,7 @@ def _finish_instance(
         notify=v.get("notify"),
         notify_master_rx_lower_pri=v.get("notify_master_rx_lower_pri"),
         notify_priority_changes=v.get("notify_priority_changes"),
+        notify_deleted=v.get("notify_deleted", False),
         garp_master_delay=garp_delay,
         garp_master_repeat=garp_repeat,
         garp_master_refresh=v.get("garp_master_refresh", g.vrrp_garp_master_refresh),

@@ -271,6 +271,11 @@ class GlobalDefs:
     vrrp_notify_fifo: FifoConfig | None = None
     vrrp_notify_priority_changes: bool = False
     fifo_write_vrrp_states_on_reload: bool = False
+    #: run before any instance starts / after they all stopped (keepalived)
+    startup_script: str | None = None
+    startup_script_timeout: int = 10  # seconds
+    shutdown_script: str | None = None
+    shutdown_script_timeout: int = 10  # seconds
     file: str = ""
     line: int = 0
 
@@ -306,6 +311,8 @@ class InstanceConfig:
     notify_stop: str | None = None
     notify: str | None = None
     notify_master_rx_lower_pri: str | None = None
+    #: notify_deleted: True or its script (DELETED instead of FAULT on removal)
+    notify_deleted: str | bool = False
     #: notify_priority_changes (None: global_defs' vrrp_notify_priority_changes)
     notify_priority_changes: bool | None = None
     garp_master_delay: int = 5  # seconds

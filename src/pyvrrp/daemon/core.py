@@ -275,9 +275,15 @@ class Daemon:
                 tracker.file_value(tf.name, value, now)
         self.trackers[cfg.name] = tracker
 
-    def _remove_instance(self, name: str, now: float) -> None:
+    def _remove_instance(self, name: str, now: float, *, deleted: bool = False) -> None:
         inst = self.instances.pop(name)
-        self._perform(inst, inst.router.shutdown(now), now)
+        acts = inst.router.shutdown(now)
+        if deleted:
+            # keepalived: an instance gone from the config notifies DELETED
+            # (notify_deleted) or, by default, FAULT; not STOP.
+            acts = [a for a in acts if not isinstance(a, Notify)]
+            self._notify_deleted(inst)
+        self._perform(inst, acts, now)
         self.effects.release(inst.cfg)
         key = (inst.cfg.interface or "", inst.cfg.family)
         self.demux.get(key, {}).pop(inst.cfg.vrid, None)
@@ -745,6 +751,38 @@ class Daemon:
         ):
             self.scripts.spawn(cmd, f"({cfg.name}) notify")
 
+    def _notify_deleted(self, inst: Instance) -> None:
+        cfg = inst.cfg
+        prio = inst.router.effective_priority
+        log.info("(%s) deleted", cfg.name)
+        if cfg.notify_deleted:
+            word = "DELETED"
+            specific = cfg.notify_deleted if isinstance(cfg.notify_deleted, str) else None
+        else:
+            word, specific = "FAULT", cfg.notify_fault
+        self._fifo_write("INSTANCE", cfg.name, word, prio)
+        for cmd in notify_commands(
+            specific=specific,
+            generic=cfg.notify,
+            kind="INSTANCE",
+            name=cfg.name,
+            state=word,
+            priority=prio,
+        ):
+            self.scripts.spawn(cmd, f"({cfg.name}) notify")
+
+    async def _run_global_script(self, which: str) -> None:
+        """startup_script / shutdown_script: waited for, killed at the timeout."""
+        assert self.config is not None
+        g = self.config.global_defs
+        script = getattr(g, which)
+        if not script:
+            return
+        log.info("running %s %s", which, script)
+        rc = await self.scripts.run(script, timeout=float(getattr(g, which + "_timeout")))
+        if rc != 0:
+            log.warning("%s %s ended with %s", which, script, "a timeout" if rc is None else rc)
+
     def _log_auth(self, inst: Instance, act: AuthRejected, now: float) -> None:
         # Every forged advert of a flood comes here: the rate limit is asked
         # before anything is formatted, under a key of plain strings (hashing
@@ -871,6 +909,7 @@ class Daemon:
         self.effects.start(self._loop, config.global_defs)
         now = self.clock.monotonic()
         self.started_at = now
+        await self._run_global_script("startup_script")
         self._init_track_files()
         self._open_fifos()
         try:
@@ -957,6 +996,7 @@ class Daemon:
         if self._control is not None:
             await self._control.stop()
         self._close()
+        await self._run_global_script("shutdown_script")
         log.info("pyvrrp stopped")
 
     def _close(self) -> None:
@@ -1015,7 +1055,7 @@ class Daemon:
         for name in list(self.instances):
             new_cfg = new.instance(name)
             if new_cfg is None or _fingerprint(self.instances[name].cfg) != _fingerprint(new_cfg):
-                self._remove_instance(name, now)
+                self._remove_instance(name, now, deleted=new_cfg is None)
         started: list[Instance] = []
         for cfg in new.instances:
             existing = self.instances.get(cfg.name)
