@@ -193,3 +193,47 @@ def test_startup_shutdown_scripts_and_notify_deleted_load() -> None:
     assert [i.notify_deleted for i in result.config.instances] == ["/bin/gone VI_1", True]
     bad = loads("global_defs {\n    shutdown_script_timeout 1001\n}\n", name="k.conf", env={})
     assert "shutdown_script_timeout 1001 out of range 1..1000" in bad.format()
+
+
+def test_process_keywords_load() -> None:
+    text = (
+        "global_defs {\n"
+        "    process_name kad\n    vrrp_process_name vrrp-x\n"
+        "    vrrp_priority -5\n    vrrp_rt_priority 20\n    vrrp_rlimit_rtime 5000\n"
+        "    max_auto_priority\n    min_auto_priority_delay 250000\n"
+        "    vrrp_no_swap\n    vrrp_cpu_affinity 3 1 3\n"
+        "    vrrp_startup_delay 5.5\n    vrrp_delay_after_boot 15.23\n"
+        "    vrrp_down_timer_adverts 4\n}\n"
+        + INSTANCE.format(line="")
+        + INSTANCE.replace("VI_1", "VI_2")
+        .replace("51", "52")
+        .format(line="    down_timer_adverts 7")
+    )
+    result = loads(text, name="k.conf", env={})
+    assert result.ok and not result.diagnostics, result.format()
+    assert result.config is not None
+    g = result.config.global_defs
+    assert (g.process_name, g.vrrp_priority, g.vrrp_rt_priority) == ("vrrp-x", -5, 20)
+    assert (g.vrrp_rlimit_rttime, g.max_auto_priority, g.min_auto_priority_delay) == (
+        5000,
+        99,
+        250_000,
+    )
+    assert (g.vrrp_no_swap, g.vrrp_cpu_affinity) == (True, (1, 3))
+    assert (g.vrrp_startup_delay_cs, g.vrrp_delay_after_boot_cs) == (550, 1523)
+    assert [i.down_timer_adverts for i in result.config.instances] == [4, 7]
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("vrrp_priority 20", "vrrp_priority 20 out of range -20..19"),
+        ("vrrp_rt_priority 0", "vrrp_rt_priority 0 out of range 1..99"),
+        ("max_auto_priority 100", "max_auto_priority 100 out of range -1..99"),
+        ("vrrp_down_timer_adverts 0", "vrrp_down_timer_adverts 0 out of range 1..100"),
+        ("vrrp_cpu_affinity x", "vrrp_cpu_affinity CPU 'x' is not a whole number"),
+    ],
+)
+def test_process_keyword_values_are_checked(line: str, message: str) -> None:
+    result = loads(f"global_defs {{\n    {line}\n}}\n", name="k.conf", env={})
+    assert message in result.format(), result.format()

@@ -33,6 +33,7 @@ from pyvrrp.protocol import (
     TrackedScript,
     Tracker,
     VirtualRouter,
+    master_down_interval,
 )
 
 
@@ -631,3 +632,20 @@ def test_keepalived_sync_group_reconcile_settles_in_one_call(
         assert group.reconcile(now) == []
         for m in members:
             check_invariants(m)
+
+
+# ------------------------------------------------ keepalived's down_timer_adverts
+
+
+def test_keepalived_down_timer_adverts_counts_that_many_intervals() -> None:
+    """keepalived's down_timer_adverts N: Master_Down_Interval is N advert
+    intervals plus Skew_Time (RFC 9568 §6.1 has N = 3)."""
+    assert master_down_interval(3, 100, 100, 5) == 5 + Fraction(156, 256)
+    assert master_down_interval(3, 100, 100) == 3 + Fraction(156, 256)
+    r = backup(100, down_timer_adverts=1, advert_interval_cs=200)
+    assert r.master_down_interval() == 2 + Fraction(156 * 2, 256)
+    assert r.next_deadline() == pytest.approx(2 + 156 * 2 / 256)
+    for bad in (0, 101):
+        with pytest.raises(ValueError, match=r"^R: down_timer_adverts must be 1\.\.100"):
+            params("R", 100, 5, down_timer_adverts=bad)
+    params("R", 100, 5, down_timer_adverts=100)

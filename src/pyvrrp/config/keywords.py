@@ -70,14 +70,11 @@ for _words, _why in (
         "smtp_helo_name smtp_connect_timeout no_email_faults global_tracking "
         "sync_group_tracking_weight dont_track_primary log_unknown_vrids "
         "owner_ignore_adverts vrrp_owner_ignore_adverts timer_expired_backup "
-        "thread_timer_expired down_timer_adverts vrrp_down_timer_adverts",
+        "thread_timer_expired",
         _TRACK,
     ),
     (
-        "max_auto_priority min_auto_priority_delay vrrp_priority vrrp_rt_priority "
-        "vrrp_rlimit_rttime vrrp_rlimit_rtime vrrp_no_swap vrrp_cpu_affinity "
-        "vrrp_startup_delay vrrp_delay_after_boot process_names process_name "
-        "vrrp_process_name use_symlink_paths process_monitor_rcv_bufs "
+        "process_names use_symlink_paths process_monitor_rcv_bufs "
         "process_monitor_rcv_bufs_force umask random_seed",
         _PROC,
     ),

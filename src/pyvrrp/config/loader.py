@@ -103,7 +103,6 @@ INSTANCE_UNIMPLEMENTED = frozenset(
         "vrrp_garp_extra_if",
         "no_accept_notify",
         "mcast_dst_ip",
-        "down_timer_adverts",
     }
 )
 
@@ -132,14 +131,9 @@ GLOBAL_UNIMPLEMENTED = frozenset(
         "dynamic_interfaces",
         "vrrp_iptables",
         "vrrp_ipsets",
-        "vrrp_no_swap",
         "checker_no_swap",
-        "vrrp_priority",
         "checker_priority",
-        "vrrp_rt_priority",
         "checker_rt_priority",
-        "max_auto_priority",
-        "vrrp_startup_delay",
         "max_notify_fifo",
         "net_namespace",
         "vrrp_garp_extra_if",
@@ -190,6 +184,7 @@ INSTANCE_KEYWORDS = frozenset(
         "notify_master_rx_lower_pri",
         "notify_priority_changes",
         "notify_deleted",
+        "down_timer_adverts",
         "garp_master_delay",
         "garp_master_repeat",
         "garp_master_refresh",
@@ -254,6 +249,19 @@ GLOBAL_KEYWORDS = frozenset(
         "startup_script_timeout",
         "shutdown_script",
         "shutdown_script_timeout",
+        "vrrp_down_timer_adverts",
+        "vrrp_priority",
+        "vrrp_rt_priority",
+        "vrrp_rlimit_rttime",
+        "vrrp_rlimit_rtime",
+        "max_auto_priority",
+        "min_auto_priority_delay",
+        "vrrp_no_swap",
+        "vrrp_cpu_affinity",
+        "vrrp_startup_delay",
+        "vrrp_delay_after_boot",
+        "process_name",
+        "vrrp_process_name",
     }
 )
 
@@ -510,6 +518,36 @@ def _parse_global(ctx: _Ctx, node: Node, current: GlobalDefs) -> GlobalDefs:
                 g[kw] = words[0]
             elif kw in ("startup_script_timeout", "shutdown_script_timeout"):
                 g[kw] = ctx.integer(child, 1, 1000)
+            elif kw == "vrrp_down_timer_adverts":
+                g[kw] = ctx.integer(child, 1, 100)
+            elif kw == "vrrp_priority":
+                g[kw] = ctx.integer(child, -20, 19)
+            elif kw == "vrrp_rt_priority":
+                g[kw] = ctx.integer(child, 1, 99)
+            elif kw in ("vrrp_rlimit_rttime", "vrrp_rlimit_rtime"):
+                g["vrrp_rlimit_rttime"] = ctx.integer(child, 2, 2**31 - 1)
+            elif kw == "max_auto_priority":
+                g[kw] = ctx.integer(child, -1, 99) if child.args else 99
+            elif kw == "min_auto_priority_delay":
+                g[kw] = ctx.integer(child, 1, 10_000_000)
+            elif kw == "vrrp_no_swap":
+                g[kw] = ctx.flag(child)
+            elif kw == "vrrp_cpu_affinity":
+                cpus = child.arg_texts
+                if not cpus:
+                    raise ctx.fail(child, "vrrp_cpu_affinity needs CPU numbers")
+                g[kw] = tuple(
+                    sorted({ctx.int_text(child, c, 0, 4095, "vrrp_cpu_affinity CPU") for c in cpus})
+                )
+            elif kw in ("vrrp_startup_delay", "vrrp_delay_after_boot"):
+                value = ctx.decimal(child)
+                if not Decimal(0) <= value <= Decimal(3600):
+                    raise ctx.fail(child, f"{kw} {value} out of range 0..3600 seconds")
+                g[kw + "_cs"] = int((value * 100).to_integral_value(ROUND_HALF_UP))
+            elif kw in ("process_name", "vrrp_process_name"):
+                name = ctx.one_arg(child)
+                if kw == "vrrp_process_name" or "process_name" not in g:
+                    g["process_name"] = name
             elif kw == "vrrp_notify_priority_changes":
                 g[kw] = ctx.flag(child)
             elif kw == "fifo_write_vrrp_states_on_reload":
@@ -1173,6 +1211,8 @@ def _parse_instance(ctx: _Ctx, node: Node) -> _RawInstance | None:
                 v[kw] = ctx.flag(child)
             elif kw == "notify_deleted":
                 v[kw] = ctx.string(child) if child.args else True
+            elif kw == "down_timer_adverts":
+                v[kw] = ctx.integer(child, 1, 100)
             elif kw in ("garp_master_delay", "garp_lower_prio_delay"):
                 v[kw] = ctx.seconds(child, 0, 1000)
             elif kw == "garp_master_refresh":
@@ -1462,6 +1502,7 @@ def _finish_instance(
         notify_master_rx_lower_pri=v.get("notify_master_rx_lower_pri"),
         notify_priority_changes=v.get("notify_priority_changes"),
         notify_deleted=v.get("notify_deleted", False),
+        down_timer_adverts=v.get("down_timer_adverts", g.vrrp_down_timer_adverts),
         garp_master_delay=garp_delay,
         garp_master_repeat=garp_repeat,
         garp_master_refresh=v.get("garp_master_refresh", g.vrrp_garp_master_refresh),

@@ -276,6 +276,18 @@ class GlobalDefs:
     startup_script_timeout: int = 10  # seconds
     shutdown_script: str | None = None
     shutdown_script_timeout: int = 10  # seconds
+    vrrp_down_timer_adverts: int = 3
+    # The process keywords (daemon/process.py): scheduling, memory, CPUs, name.
+    vrrp_priority: int | None = None  # nice value, -20..19
+    vrrp_rt_priority: int | None = None  # SCHED_RR priority, 1..99
+    vrrp_rlimit_rttime: int = 10_000  # microseconds of CPU a realtime turn may take
+    max_auto_priority: int | None = None  # None/0: off; -1: off, quietly; else the cap
+    min_auto_priority_delay: int = 1_000_000  # microseconds late before a boost
+    vrrp_no_swap: bool = False
+    vrrp_cpu_affinity: tuple[int, ...] = ()
+    vrrp_startup_delay_cs: int = 0
+    vrrp_delay_after_boot_cs: int = 0
+    process_name: str | None = None
     file: str = ""
     line: int = 0
 
@@ -313,6 +325,7 @@ class InstanceConfig:
     notify_master_rx_lower_pri: str | None = None
     #: notify_deleted: True or its script (DELETED instead of FAULT on removal)
     notify_deleted: str | bool = False
+    down_timer_adverts: int = 3
     #: notify_priority_changes (None: global_defs' vrrp_notify_priority_changes)
     notify_priority_changes: bool | None = None
     garp_master_delay: int = 5  # seconds

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from pyvrrp.config import Config, InstanceConfig, load
+from pyvrrp.daemon import process
 from pyvrrp.daemon.clock import Clock
 from pyvrrp.daemon.effects import Effects, Netlink
 from pyvrrp.daemon.fifo import NotifyFifo, fifo_line
@@ -162,6 +163,7 @@ class Daemon:
         self._control: Any = None
         self._link_watcher: Any = None
         self._file_watcher: Any = None
+        self._auto = process.AutoPriority(None, 1.0, 10_000)
         #: keepalived's notify_fifo and vrrp_notify_fifo, while open
         self.fifos: list[NotifyFifo] = []
         self._joined: dict[tuple[str, int], set[IPAddr]] = {}
@@ -389,6 +391,8 @@ class Daemon:
                 self._wait_for(top, wait)
                 now = clock.monotonic()
             while (top := self._top()) is not None and top[0] <= now:
+                if self._auto.cap and now - top[0] >= self._auto.min_delay:
+                    self._auto.late(now - top[0])  # max_auto_priority
                 heapq.heappop(heap)
                 name = top[2]
                 inst = self.instances[name]
@@ -771,6 +775,16 @@ class Daemon:
         ):
             self.scripts.spawn(cmd, f"({cfg.name}) notify")
 
+    async def _startup_delay(self, g: Any) -> None:
+        """vrrp_startup_delay / vrrp_delay_after_boot: the longer of the two."""
+        delay = g.vrrp_startup_delay_cs / 100
+        if g.vrrp_delay_after_boot_cs:
+            since_boot = time.clock_gettime(time.CLOCK_BOOTTIME)
+            delay = max(delay, g.vrrp_delay_after_boot_cs / 100 - since_boot)
+        if delay > 0:
+            log.info("instances start in %.2fs (vrrp_startup_delay / vrrp_delay_after_boot)", delay)
+            await asyncio.sleep(delay)
+
     async def _run_global_script(self, which: str) -> None:
         """startup_script / shutdown_script: waited for, killed at the timeout."""
         assert self.config is not None
@@ -906,10 +920,16 @@ class Daemon:
         self.scripts = ScriptRunner(
             user=g.script_user, enable_script_security=g.enable_script_security
         )
+        for problem in process.apply(g):
+            log.error("%s (going on without it)", problem)
+        self._auto = process.AutoPriority(
+            g.max_auto_priority, g.min_auto_priority_delay / 1e6, g.vrrp_rlimit_rttime
+        )
+        await self._run_global_script("startup_script")
+        await self._startup_delay(g)
         self.effects.start(self._loop, config.global_defs)
         now = self.clock.monotonic()
         self.started_at = now
-        await self._run_global_script("startup_script")
         self._init_track_files()
         self._open_fifos()
         try:

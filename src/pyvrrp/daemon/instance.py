@@ -91,6 +91,7 @@ def router_params(cfg: InstanceConfig, primary: IPAddr) -> RouterParams:
         preempt_delay_cs=cfg.preempt_delay_cs,
         accept=cfg.accept,
         initial_state=cfg.initial_state,
+        down_timer_adverts=cfg.down_timer_adverts,
     )
 
 

@@ -45,6 +45,9 @@ class RouterParams:
     accept: bool = False
     initial_state: str | None = None
     answer_lower_priority: bool = True
+    #: keepalived's down_timer_adverts: Master_Down_Interval counts this many
+    #: advert intervals (RFC 9568 §6.1: 3).
+    down_timer_adverts: int = 3
 
     def __post_init__(self) -> None:
         if not 1 <= self.vrid <= 255:
@@ -59,6 +62,8 @@ class RouterParams:
             self.advert_interval_cs % 100 or not 100 <= self.advert_interval_cs <= 25500
         ):
             raise ValueError(f"{self.name}: v2 advert interval must be 1..255 whole seconds")
+        if not 1 <= self.down_timer_adverts <= 100:
+            raise ValueError(f"{self.name}: down_timer_adverts must be 1..100")
         if self.preempt_delay_cs < 0:
             raise ValueError(f"{self.name}: negative preempt_delay")
         if self.initial_state not in (None, "MASTER", "BACKUP"):

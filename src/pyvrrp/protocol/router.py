@@ -168,7 +168,10 @@ class VirtualRouter:
     def master_down_interval(self) -> Fraction:
         """Master_Down_Interval in seconds (RFC 9568 §6.1, RFC 3768 §6.1)."""
         return master_down_interval(
-            self.params.version, self.effective_priority, self.master_adver_interval_cs
+            self.params.version,
+            self.effective_priority,
+            self.master_adver_interval_cs,
+            self.params.down_timer_adverts,
         )
 
     # ------------------------------------------------------------ events

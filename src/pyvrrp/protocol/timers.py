@@ -34,14 +34,18 @@ def _skew_time(version: int, priority: int, master_adver_interval_cs: int) -> Fr
     return Fraction(256 - priority, 256) * cs_to_seconds(master_adver_interval_cs)
 
 
-def _master_down_interval(version: int, priority: int, master_adver_interval_cs: int) -> Fraction:
+def _master_down_interval(
+    version: int, priority: int, master_adver_interval_cs: int, adverts: int = 3
+) -> Fraction:
     """Master_Down_Interval in seconds.
 
     RFC 9568 §6.1: ``3 * Master_Adver_Interval + Skew_Time``.
     RFC 3768 §6.1: ``3 * Advertisement_Interval + Skew_Time`` (in v2 the interval
     heard equals ours, RFC 3768 §7.1, so both read the same).
+    ``adverts`` is keepalived's ``down_timer_adverts`` (3 unless configured: any
+    other value deviates from the RFCs, and every router of the group must agree).
     """
-    return 3 * cs_to_seconds(master_adver_interval_cs) + skew_time(
+    return adverts * cs_to_seconds(master_adver_interval_cs) + skew_time(
         version, priority, master_adver_interval_cs
     )
 
