@@ -65,9 +65,7 @@ for _words, _why in (
     (
         "track_process vrrp_track_process process "
         "param_match quorum quorum_max delay terminate_delay fork_delay full_command "
-        "track_group group smtp_alert "
-        "smtp_alert_vrrp notification_email notification_email_from smtp_server "
-        "smtp_helo_name smtp_connect_timeout no_email_faults global_tracking "
+        "track_group group global_tracking "
         "sync_group_tracking_weight dont_track_primary log_unknown_vrids "
         "owner_ignore_adverts vrrp_owner_ignore_adverts timer_expired_backup "
         "thread_timer_expired",
@@ -155,7 +153,7 @@ def _implemented() -> dict[str, frozenset[str]]:
 
     sync_group = frozenset(
         {"group", "notify_master", "notify_backup", "notify_fault", "notify_stop", "notify"}
-        | {"track_interface", "track_script"}
+        | {"track_interface", "track_script", "smtp_alert"}
     )
     return {
         "top": frozenset(

@@ -89,7 +89,6 @@ INSTANCE_UNIMPLEMENTED = frozenset(
         "use_vmac",
         "vmac_xmit_base",
         "use_ipvlan",
-        "smtp_alert",
         "native_ipv6",
         "virtual_rules",
         "track_process",
@@ -108,13 +107,6 @@ INSTANCE_UNIMPLEMENTED = frozenset(
 
 GLOBAL_UNIMPLEMENTED = frozenset(
     {
-        "notification_email",
-        "notification_email_from",
-        "smtp_server",
-        "smtp_helo_name",
-        "smtp_connect_timeout",
-        "smtp_alert",
-        "smtp_alert_vrrp",
         "smtp_alert_checker",
         "lvs_id",
         "lvs_sync_daemon",
@@ -185,6 +177,7 @@ INSTANCE_KEYWORDS = frozenset(
         "notify_priority_changes",
         "notify_deleted",
         "down_timer_adverts",
+        "smtp_alert",
         "garp_master_delay",
         "garp_master_repeat",
         "garp_master_refresh",
@@ -262,6 +255,14 @@ GLOBAL_KEYWORDS = frozenset(
         "vrrp_delay_after_boot",
         "process_name",
         "vrrp_process_name",
+        "notification_email",
+        "notification_email_from",
+        "smtp_server",
+        "smtp_helo_name",
+        "smtp_connect_timeout",
+        "smtp_alert",
+        "smtp_alert_vrrp",
+        "no_email_faults",
     }
 )
 
@@ -544,6 +545,22 @@ def _parse_global(ctx: _Ctx, node: Node, current: GlobalDefs) -> GlobalDefs:
                 if not Decimal(0) <= value <= Decimal(3600):
                     raise ctx.fail(child, f"{kw} {value} out of range 0..3600 seconds")
                 g[kw + "_cs"] = int((value * 100).to_integral_value(ROUND_HALF_UP))
+            elif kw == "notification_email":
+                emails = [w for c in ctx.block(child) for w in [c.keyword, *c.arg_texts]]
+                g[kw] = tuple(emails)
+            elif kw in ("notification_email_from", "smtp_helo_name"):
+                g[kw] = ctx.one_arg(child)
+            elif kw == "smtp_server":
+                words = child.arg_texts
+                if not words:
+                    raise ctx.fail(child, "smtp_server needs a host")
+                g[kw] = words[0]
+                if len(words) > 1:
+                    g["smtp_port"] = ctx.int_text(child, words[1], 1, 65535, "smtp_server port")
+            elif kw == "smtp_connect_timeout":
+                g[kw] = ctx.integer(child, 1, 3600)
+            elif kw in ("smtp_alert", "smtp_alert_vrrp", "no_email_faults"):
+                g[kw] = ctx.flag(child)
             elif kw in ("process_name", "vrrp_process_name"):
                 name = ctx.one_arg(child)
                 if kw == "vrrp_process_name" or "process_name" not in g:
@@ -1078,7 +1095,9 @@ def _parse_sync_group(ctx: _Ctx, node: Node) -> SyncGroupConfig | None:
                 s["track_interfaces"] = tuple(_parse_track_interfaces(ctx, child))
             elif kw == "track_script":
                 s["track_scripts"] = tuple(_parse_track_scripts(ctx, child))
-            elif kw in ("smtp_alert", "global_tracking", "sync_group_tracking_weight"):
+            elif kw == "smtp_alert":
+                s[kw] = ctx.flag(child)
+            elif kw in ("global_tracking", "sync_group_tracking_weight"):
                 ctx.not_implemented(child, "vrrp_sync_group")
             else:
                 ctx.unknown(child, "vrrp_sync_group")
@@ -1213,6 +1232,8 @@ def _parse_instance(ctx: _Ctx, node: Node) -> _RawInstance | None:
                 v[kw] = ctx.string(child) if child.args else True
             elif kw == "down_timer_adverts":
                 v[kw] = ctx.integer(child, 1, 100)
+            elif kw == "smtp_alert":
+                v[kw] = ctx.flag(child)
             elif kw in ("garp_master_delay", "garp_lower_prio_delay"):
                 v[kw] = ctx.seconds(child, 0, 1000)
             elif kw == "garp_master_refresh":
@@ -1503,6 +1524,7 @@ def _finish_instance(
         notify_priority_changes=v.get("notify_priority_changes"),
         notify_deleted=v.get("notify_deleted", False),
         down_timer_adverts=v.get("down_timer_adverts", g.vrrp_down_timer_adverts),
+        smtp_alert=v.get("smtp_alert"),
         garp_master_delay=garp_delay,
         garp_master_repeat=garp_repeat,
         garp_master_refresh=v.get("garp_master_refresh", g.vrrp_garp_master_refresh),

@@ -227,6 +227,7 @@ class SyncGroupConfig:
     notify: str | None = None
     track_interfaces: tuple[TrackInterface, ...] = ()
     track_scripts: tuple[TrackScript, ...] = ()
+    smtp_alert: bool | None = None
     file: str = ""
     line: int = 0
 
@@ -288,6 +289,16 @@ class GlobalDefs:
     vrrp_startup_delay_cs: int = 0
     vrrp_delay_after_boot_cs: int = 0
     process_name: str | None = None
+    # smtp_alert (daemon/smtp.py): keepalived's mail on each state change.
+    notification_email: tuple[str, ...] = ()
+    notification_email_from: str | None = None
+    smtp_server: str | None = None
+    smtp_port: int = 25
+    smtp_helo_name: str | None = None
+    smtp_connect_timeout: int = 30  # seconds
+    smtp_alert: bool | None = None  # the default for smtp_alert_vrrp
+    smtp_alert_vrrp: bool | None = None  # the default for instances and groups
+    no_email_faults: bool = False
     file: str = ""
     line: int = 0
 
@@ -326,6 +337,7 @@ class InstanceConfig:
     #: notify_deleted: True or its script (DELETED instead of FAULT on removal)
     notify_deleted: str | bool = False
     down_timer_adverts: int = 3
+    smtp_alert: bool | None = None  # None: global_defs' smtp_alert_vrrp / smtp_alert
     #: notify_priority_changes (None: global_defs' vrrp_notify_priority_changes)
     notify_priority_changes: bool | None = None
     garp_master_delay: int = 5  # seconds

@@ -25,7 +25,7 @@ from ipaddress import IPv4Address, IPv6Address
 from pathlib import Path
 from typing import Any
 
-from pyvrrp.config import Config, InstanceConfig, load
+from pyvrrp.config import Config, GlobalDefs, InstanceConfig, load
 from pyvrrp.daemon import process
 from pyvrrp.daemon.clock import Clock
 from pyvrrp.daemon.effects import Effects, Netlink
@@ -40,6 +40,7 @@ from pyvrrp.daemon.instance import (
 from pyvrrp.daemon.ratelimit import RateLimitedLog
 from pyvrrp.daemon.scripts import ScriptRunner, notify_commands
 from pyvrrp.daemon.sdnotify import sd_notify
+from pyvrrp.daemon.smtp import Mailer
 from pyvrrp.daemon.trackfile import FileWatcher, init_file, read_value
 from pyvrrp.protocol import (
     Action,
@@ -164,6 +165,7 @@ class Daemon:
         self._link_watcher: Any = None
         self._file_watcher: Any = None
         self._auto = process.AutoPriority(None, 1.0, 10_000)
+        self.mailer = Mailer(GlobalDefs())
         #: keepalived's notify_fifo and vrrp_notify_fifo, while open
         self.fifos: list[NotifyFifo] = []
         self._joined: dict[tuple[str, int], set[IPAddr]] = {}
@@ -622,6 +624,7 @@ class Daemon:
             State.INITIALIZE: cfg.notify_stop,
         }.get(state)
         self._fifo_write("GROUP", group.name, word, 0)
+        self.mailer.state_change("GROUP", group.name, word, cfg.smtp_alert)
         for cmd in notify_commands(
             specific=specific,
             generic=cfg.notify,
@@ -745,6 +748,7 @@ class Daemon:
         if act.old_state is State.INITIALIZE and act.new_state is State.INITIALIZE:
             return
         self._fifo_write("INSTANCE", cfg.name, state_word, inst.router.effective_priority)
+        self.mailer.state_change("INSTANCE", cfg.name, state_word, cfg.smtp_alert)
         for cmd in notify_commands(
             specific=specific,
             generic=cfg.notify,
@@ -765,6 +769,7 @@ class Daemon:
         else:
             word, specific = "FAULT", cfg.notify_fault
         self._fifo_write("INSTANCE", cfg.name, word, prio)
+        self.mailer.state_change("INSTANCE", cfg.name, word, cfg.smtp_alert)
         for cmd in notify_commands(
             specific=specific,
             generic=cfg.notify,
@@ -920,6 +925,7 @@ class Daemon:
         self.scripts = ScriptRunner(
             user=g.script_user, enable_script_security=g.enable_script_security
         )
+        self.mailer = Mailer(g)
         for problem in process.apply(g):
             log.error("%s (going on without it)", problem)
         self._auto = process.AutoPriority(
@@ -1012,6 +1018,7 @@ class Daemon:
             self._perform(inst, inst.router.shutdown(now), now)
         self._close_fifos()  # the FIFO scripts see the end of their input
         await self.scripts.drain()
+        await asyncio.get_running_loop().run_in_executor(None, self.mailer.close)
         self.effects.release_all()
         if self._control is not None:
             await self._control.stop()
@@ -1072,6 +1079,7 @@ class Daemon:
             return False
         self.config = new
         self.effects.configure(new.global_defs)
+        self.mailer.g = new.global_defs
         for name in list(self.instances):
             new_cfg = new.instance(name)
             if new_cfg is None or _fingerprint(self.instances[name].cfg) != _fingerprint(new_cfg):
