@@ -21,9 +21,24 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--control", default=DEFAULT_CONTROL, metavar="PATH", help="control socket")
     p.add_argument("--metrics", metavar="HOST:PORT", help="serve Prometheus metrics")
     p.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
+    p.add_argument(
+        "--signum",
+        metavar="NAME",
+        help="print the signal number for NAME (STOP, RELOAD, STATS, STATS_CLEAR, JSON) "
+        "and exit, as keepalived --signum does",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.signum:
+        from pyvrrp.daemon.dumps import signum
+
+        number = signum(args.signum)
+        if number is None:
+            print(f"pyvrrp: unknown signal name {args.signum}", file=sys.stderr)
+            return 1
+        print(number)
+        return 0
     from pyvrrp.daemon.core import Daemon
 
     logging.basicConfig(

@@ -41,7 +41,7 @@ _DBUS = "D-Bus: out of pyvrrp's scope (pyvrrp has a control socket)"
 _NET = "network side of VRRP: not yet (VMAC, ipvlan, static and virtual rules, nftables)"
 _TRACK = "tracking and notification keyword: not yet"
 _PROC = "process and scheduling keyword: not yet"
-_DUMP = "keepalived's state dumps: not yet"
+_DUMP = "keepalived's data dump (SIGUSR1): not yet; the JSON and stats dumps are done"
 _RELOAD = "keepalived's reload and config-directory handling: pyvrrp reloads on SIGHUP"
 _NS = "keepalived's network namespace and instance handling: run pyvrrp inside the namespace"
 _LOG = "a keepalived debugging or logging option: no effect in pyvrrp"
@@ -76,7 +76,7 @@ for _words, _why in (
         "process_monitor_rcv_bufs_force umask random_seed",
         _PROC,
     ),
-    ("state_dump_file stats_dump_file json_dump_file json_version data_use_instance", _DUMP),
+    ("state_dump_file data_use_instance", _DUMP),
     (
         "reload_check_config reload_time_file reload_repeat reload_file include_check "
         "config_save_dir tmp_config_directory iproute_usr_dir iproute_etc_dir",

@@ -263,6 +263,9 @@ GLOBAL_KEYWORDS = frozenset(
         "smtp_alert",
         "smtp_alert_vrrp",
         "no_email_faults",
+        "stats_dump_file",
+        "json_dump_file",
+        "json_version",
     }
 )
 
@@ -561,6 +564,10 @@ def _parse_global(ctx: _Ctx, node: Node, current: GlobalDefs) -> GlobalDefs:
                 g[kw] = ctx.integer(child, 1, 3600)
             elif kw in ("smtp_alert", "smtp_alert_vrrp", "no_email_faults"):
                 g[kw] = ctx.flag(child)
+            elif kw in ("stats_dump_file", "json_dump_file"):
+                g[kw] = ctx.one_arg(child)
+            elif kw == "json_version":
+                g[kw] = ctx.integer(child, 1, 2)
             elif kw in ("process_name", "vrrp_process_name"):
                 name = ctx.one_arg(child)
                 if kw == "vrrp_process_name" or "process_name" not in g:

@@ -299,6 +299,10 @@ class GlobalDefs:
     smtp_alert: bool | None = None  # the default for smtp_alert_vrrp
     smtp_alert_vrrp: bool | None = None  # the default for instances and groups
     no_email_faults: bool = False
+    # keepalived's dumps (daemon/dumps.py)
+    stats_dump_file: str = "/tmp/keepalived.stats"
+    json_dump_file: str = "/tmp/keepalived.json"
+    json_version: int = 1
     file: str = ""
     line: int = 0
 

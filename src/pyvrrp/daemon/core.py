@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from pyvrrp.config import Config, GlobalDefs, InstanceConfig, load
-from pyvrrp.daemon import process
+from pyvrrp.daemon import dumps, process
 from pyvrrp.daemon.clock import Clock
 from pyvrrp.daemon.effects import Effects, Netlink
 from pyvrrp.daemon.fifo import NotifyFifo, fifo_line
@@ -964,6 +964,15 @@ class Daemon:
         self._start_link_watcher()
         loop = self._loop
         loop.add_signal_handler(signal.SIGHUP, self.reload)
+        # keepalived's dump signals: STATS, STATS_CLEAR (nothing cleared), JSON
+        for name in ("STATS", "STATS_CLEAR", "JSON"):
+            sig = dumps.signum(name)
+            assert sig is not None
+            loop.add_signal_handler(sig, self.dump, name)
+        # SIGUSR1 asks keepalived for its data dump; not one yet, but never fatal.
+        loop.add_signal_handler(
+            signal.SIGUSR1, log.warning, "SIGUSR1: keepalived's data dump is not implemented"
+        )
         loop.add_signal_handler(signal.SIGTERM, self._stopping.set)
         loop.add_signal_handler(signal.SIGINT, self._stopping.set)
         if self.control_path:
@@ -1129,6 +1138,22 @@ class Daemon:
             len(self.instances),
         )
         return True
+
+    def dump(self, what: str) -> None:
+        """Write keepalived's stats or JSON dump (its signals ask for them)."""
+        assert self.config is not None
+        g = self.config.global_defs
+        insts = list(self.instances.values())
+        if what == "JSON":
+            path, text = g.json_dump_file, dumps.json_text(insts, g.json_version)
+        else:
+            path, text = g.stats_dump_file, dumps.stats_text(insts)
+        try:
+            dumps.write_atomically(path, text)
+        except OSError as exc:
+            log.error("cannot write %s: %s", path, exc.strerror)
+            return
+        log.info("%s dump written to %s", what.lower(), path)
 
     # -- status ---------------------------------------------------------------------
 

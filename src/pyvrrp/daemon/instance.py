@@ -8,6 +8,7 @@ drop is counted under its reason and touches nothing else: no timer, no state.
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv6Address
@@ -127,6 +128,7 @@ class Instance:
         self.stats = InstanceStats()
         self.drops: Counter[str] = Counter()
         self.state_since = now
+        self.transition_wall = time.time()  # keepalived's last_transition (JSON dump)
         self.destinations: tuple[IPAddr, ...] = (
             tuple(cfg.unicast_peers) if cfg.unicast else (cfg.mcast_group,)
         )
@@ -438,9 +440,9 @@ class Instance:
     def note_transition(self, act: Notify, now: float) -> None:
         self.stats.transitions += 1
         self.state_since = now
+        self.transition_wall = time.time()
 
     def status(self, now: float, wall_ns: int | None = None) -> dict[str, object]:
-        import time
 
         wall = time.time_ns() if wall_ns is None else wall_ns
         r = self.router
