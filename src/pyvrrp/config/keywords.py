@@ -63,7 +63,7 @@ for _words, _why in (
         _NET,
     ),
     (
-        "track_process vrrp_track_process process "
+        "process "
         "param_match quorum quorum_max delay terminate_delay fork_delay full_command "
         "track_group group global_tracking "
         "sync_group_tracking_weight dont_track_primary log_unknown_vrids "
@@ -122,7 +122,6 @@ def _out_of_scope(keyword: str) -> str | None:
 
 #: Sections pyvrrp does not implement: every keyword in them shares the reason.
 _SECTION_REASON = {
-    "vrrp_track_process": _TRACK,
     "vrrp_sync_group": _TRACK,
     "track_group": _TRACK,
     "garp_group": _NET,
@@ -164,6 +163,7 @@ def _implemented() -> dict[str, frozenset[str]]:
                 "vrrp_sync_group",
                 "track_file",
                 "vrrp_track_file",
+                "vrrp_track_process",
             }
         ),
         "global_defs": loader.GLOBAL_KEYWORDS,
@@ -171,6 +171,7 @@ def _implemented() -> dict[str, frozenset[str]]:
         "vrrp_script": loader.SCRIPT_KEYWORDS,
         "track_file": loader.TRACK_FILE_KEYWORDS,
         "vrrp_track_file": loader.TRACK_FILE_KEYWORDS,
+        "vrrp_track_process": loader.TRACK_PROCESS_KEYWORDS,
         "vrrp_sync_group": sync_group,
         "authentication": loader.AUTH_KEYWORDS,
         "auth_hmac": loader.HMAC_KEYWORDS | frozenset(loader.LIFETIME_WORDS),

@@ -42,6 +42,8 @@ from pyvrrp.config.model import (
     TrackFile,
     TrackFileConfig,
     TrackInterface,
+    TrackProcess,
+    TrackProcessConfig,
     TrackScript,
     UnicastPeer,
     VirtualAddress,
@@ -72,7 +74,6 @@ UNIMPLEMENTED_SECTIONS = frozenset(
         "static_rules",
         "virtual_rules",
         "linkbeat_interfaces",
-        "vrrp_track_process",
         "garp_group",
         "SSL",
         "net_namespace",
@@ -91,7 +92,6 @@ INSTANCE_UNIMPLEMENTED = frozenset(
         "use_ipvlan",
         "native_ipv6",
         "virtual_rules",
-        "track_process",
         "track_bfd",
         "track_src_ip",
         "dont_track_primary",
@@ -168,6 +168,7 @@ INSTANCE_KEYWORDS = frozenset(
         "track_interface",
         "track_script",
         "track_file",
+        "track_process",
         "notify_master",
         "notify_backup",
         "notify_fault",
@@ -207,6 +208,19 @@ HMAC_KEYWORDS = frozenset(
 LIFETIME_WORDS = ("send_lifetime", "accept_lifetime")
 UTC_EXAMPLE = "2026-12-01T00:00:00Z"
 TRACK_FILE_KEYWORDS = frozenset({"file", "weight", "init_file"})
+TRACK_PROCESS_KEYWORDS = frozenset(
+    {
+        "process",
+        "param_match",
+        "weight",
+        "quorum",
+        "quorum_max",
+        "delay",
+        "terminate_delay",
+        "fork_delay",
+        "full_command",
+    }
+)
 SCRIPT_KEYWORDS = frozenset(
     {"script", "interval", "timeout", "weight", "rise", "fall", "user", "init_fail"}
 )
@@ -275,6 +289,7 @@ _OWNER = (
     (HMAC_KEYWORDS, "an auth_hmac block"),
     (SCRIPT_KEYWORDS, "vrrp_script"),
     (TRACK_FILE_KEYWORDS, "track_file"),
+    (TRACK_PROCESS_KEYWORDS, "vrrp_track_process"),
     (GLOBAL_KEYWORDS, "global_defs"),
 )
 
@@ -936,8 +951,9 @@ def _parse_track_scripts(ctx: _Ctx, node: Node) -> list[TrackScript]:
     return out
 
 
-def _parse_track_files(ctx: _Ctx, node: Node) -> list[TrackFile]:
-    """An instance's ``track_file { NAME [weight W [reverse|noreverse]] ... }``."""
+def _parse_track_files(ctx: _Ctx, node: Node, what: str = "track_file") -> list[TrackFile]:
+    """An instance's ``track_file`` (or ``track_process``) block:
+    ``{ NAME [weight W [reverse|noreverse]] ... }``."""
     out = []
     for child in ctx.block(node):
         words = child.arg_texts
@@ -946,16 +962,12 @@ def _parse_track_files(ctx: _Ctx, node: Node) -> list[TrackFile]:
             reverse: bool | None = None
             if words:
                 if words[0] != "weight" or len(words) < 2:
-                    raise ctx.fail(
-                        child, f"track_file {child.keyword}: expected 'weight W [reverse]'"
-                    )
-                weight = ctx.int_text(
-                    child, words[1], -254, 254, f"track_file {child.keyword}: weight"
-                )
+                    raise ctx.fail(child, f"{what} {child.keyword}: expected 'weight W [reverse]'")
+                weight = ctx.int_text(child, words[1], -254, 254, f"{what} {child.keyword}: weight")
                 for word in words[2:]:
                     if word not in ("reverse", "noreverse"):
                         raise ctx.fail(
-                            child, f"track_file {child.keyword}: unknown option '{_short(word)}'"
+                            child, f"{what} {child.keyword}: unknown option '{_short(word)}'"
                         )
                     reverse = word == "reverse"
             out.append(TrackFile(child.keyword, weight, reverse, child.file, child.line))
@@ -1005,6 +1017,82 @@ def _parse_track_file(ctx: _Ctx, node: Node) -> TrackFileConfig | None:
         ctx.warning(node, f"track_file {name} has no file; ignored")
         return None
     return TrackFileConfig(name=name, file=node.file, line=node.line, **t)
+
+
+def _parse_track_process(ctx: _Ctx, node: Node) -> TrackProcessConfig | None:
+    """A ``vrrp_track_process NAME { ... }`` block (keepalived's keywords)."""
+    if not node.args:
+        ctx.error(node, "vrrp_track_process needs a name")
+        return None
+    name = node.args[0].text
+    t: dict[str, Any] = {}
+    for child in ctx.block(node):
+        kw = child.keyword
+        try:
+            if kw == "process":
+                words = child.arg_texts
+                if not words:
+                    raise ctx.fail(child, f"vrrp_track_process {name}: process needs a name")
+                t["process"] = words[0]
+                if len(words) > 1:
+                    # parameters: matched against the command line, exactly by default
+                    t["params"] = tuple(words[1:])
+                    t["full_command"] = True
+                    t.setdefault("param_match", "exact")
+            elif kw == "param_match":
+                mode = child.arg_texts[0] if child.arg_texts else "exact"
+                if mode not in ("exact", "initial", "partial"):
+                    raise ctx.fail(
+                        child,
+                        f"vrrp_track_process {name}: param_match '{_short(mode)}' is not "
+                        "exact, initial or partial",
+                    )
+                t["param_match"] = mode
+                t["full_command"] = True
+            elif kw == "full_command":
+                t["full_command"] = True
+            elif kw == "weight":
+                words = child.arg_texts
+                if not words:
+                    raise ctx.fail(child, f"vrrp_track_process {name}: weight needs a value")
+                t["weight"] = ctx.int_text(
+                    child, words[0], -254, 254, f"vrrp_track_process {name}: weight"
+                )
+                for word in words[1:]:
+                    if word != "reverse":
+                        raise ctx.fail(
+                            child,
+                            f"vrrp_track_process {name}: unknown weight option '{_short(word)}'",
+                        )
+                    t["reverse"] = True
+            elif kw == "quorum":
+                t["quorum"] = ctx.integer(child, 1, 65535)
+            elif kw == "quorum_max":
+                t["quorum_max"] = ctx.integer(child, 0, 65535)
+            elif kw in ("delay", "terminate_delay", "fork_delay"):
+                value = ctx.decimal(child)
+                if not Decimal("0.000001") <= value <= Decimal(3600):
+                    raise ctx.fail(child, f"{kw} {value} out of range 0.000001..3600 seconds")
+                cs = int((value * 100).to_integral_value(ROUND_HALF_UP))
+                if kw != "fork_delay":
+                    t["terminate_delay_cs"] = cs
+                if kw != "terminate_delay":
+                    t["fork_delay_cs"] = cs
+            else:
+                ctx.unknown(child, "vrrp_track_process")
+        except _Fail:
+            continue
+    if "process" not in t:
+        ctx.warning(node, f"vrrp_track_process {name} has no process; ignored")
+        return None
+    qmax = t.get("quorum_max")
+    if qmax is not None and qmax < t.get("quorum", 1):
+        if qmax == 0:
+            t["quorum"] = 0  # keepalived: quorum_max 0 means "none may run"
+        else:
+            ctx.error(node, f"vrrp_track_process {name}: quorum_max {qmax} is less than quorum")
+            return None
+    return TrackProcessConfig(name=name, file=node.file, line=node.line, **t)
 
 
 def _weight_opts(ctx: _Ctx, node: Node, what: str) -> tuple[int | None, bool]:
@@ -1129,6 +1217,7 @@ class _RawInstance:
     track_if: list[TrackInterface] = field(default_factory=list)
     track_scripts: list[TrackScript] = field(default_factory=list)
     track_files: list[TrackFile] = field(default_factory=list)
+    track_processes: list[TrackProcess] = field(default_factory=list)
     legacy: LegacyAuth | None = None
     legacy_node: Node | None = None
     hmac: _RawHmac | None = None
@@ -1224,6 +1313,11 @@ def _parse_instance(ctx: _Ctx, node: Node) -> _RawInstance | None:
                 raw.track_scripts.extend(_parse_track_scripts(ctx, child))
             elif kw == "track_file":
                 raw.track_files.extend(_parse_track_files(ctx, child))
+            elif kw == "track_process":
+                raw.track_processes.extend(
+                    TrackProcess(t.name, t.weight, t.reverse, t.file, t.line)
+                    for t in _parse_track_files(ctx, child, "track_process")
+                )
             elif kw in (
                 "notify_master",
                 "notify_backup",
@@ -1321,6 +1415,7 @@ def _finish_instance(
     g: GlobalDefs,
     scripts: Mapping[str, ScriptConfig],
     track_files: Mapping[str, TrackFileConfig],
+    track_processes: Mapping[str, TrackProcessConfig],
 ) -> InstanceConfig | None:
     v = raw.values
     node = raw.node
@@ -1473,6 +1568,17 @@ def _finish_instance(
         else:
             tfiles.append(tf)
 
+    tprocs: list[TrackProcess] = []
+    for tp in raw.track_processes:
+        if tp.name not in track_processes:
+            ctx.warning(
+                _at(tp), f"track_process {tp.name}: no vrrp_track_process {tp.name}; ignored"
+            )
+        elif any(o.name == tp.name for o in tprocs):
+            ctx.warning(_at(tp), f"track_process {tp.name} listed twice; ignored")
+        else:
+            tprocs.append(tp)
+
     # track scripts must name a vrrp_script
     tscripts = []
     for ts in raw.track_scripts:
@@ -1522,6 +1628,7 @@ def _finish_instance(
         track_interfaces=tuple(raw.track_if),
         track_scripts=tuple(tscripts),
         track_files=tuple(tfiles),
+        track_processes=tuple(tprocs),
         notify_master=v.get("notify_master"),
         notify_backup=v.get("notify_backup"),
         notify_fault=v.get("notify_fault"),
@@ -1728,6 +1835,7 @@ def _configure(
     raws: list[_RawInstance] = []
     scripts: dict[str, ScriptConfig] = {}
     track_files: dict[str, TrackFileConfig] = {}
+    track_processes: dict[str, TrackProcessConfig] = {}
     groups_raw: list[SyncGroupConfig] = []
     for node in tree:
         kw = node.keyword
@@ -1750,6 +1858,17 @@ def _configure(
                             f"(first at line {scripts[script.name].line})",
                         )
                     scripts[script.name] = script
+            elif kw == "vrrp_track_process":
+                ctx.block(node)
+                tp = _parse_track_process(ctx, node)
+                if tp is not None:
+                    if tp.name in track_processes:
+                        ctx.error(
+                            node,
+                            f"vrrp_track_process {tp.name} defined twice "
+                            f"(first at line {track_processes[tp.name].line})",
+                        )
+                    track_processes[tp.name] = tp
             elif kw in ("track_file", "vrrp_track_file"):
                 ctx.block(node)
                 tf = _parse_track_file(ctx, node)
@@ -1788,7 +1907,7 @@ def _configure(
                 f"vrrp_instance {raw.name} defined twice (first at line {by_name[raw.name].line})",
             )
             continue
-        inst = _finish_instance(ctx, raw, g, scripts, track_files)
+        inst = _finish_instance(ctx, raw, g, scripts, track_files, track_processes)
         if inst is None:
             continue
         inst = _apply_mtu(ctx, inst, mtus)
@@ -1831,6 +1950,7 @@ def _configure(
         instances=tuple(instances),
         scripts=MappingProxyType(scripts),
         track_files=MappingProxyType(track_files),
+        track_processes=MappingProxyType(track_processes),
         sync_groups=tuple(groups),
         source_files=files,
     )

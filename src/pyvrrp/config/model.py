@@ -130,6 +130,36 @@ class TrackFileConfig:
 
 
 @dataclass(frozen=True)
+class TrackProcess:
+    """A track_process entry of an instance; weight/reverse None: the block's own."""
+
+    name: str
+    weight: int | None = None
+    reverse: bool | None = None
+    file: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class TrackProcessConfig:
+    """A vrrp_track_process block."""
+
+    name: str
+    process: str
+    params: tuple[str, ...] = ()
+    param_match: str | None = None  # exact, initial, partial
+    full_command: bool = False
+    weight: int = 0
+    reverse: bool = False
+    quorum: int = 1
+    quorum_max: int | None = None
+    terminate_delay_cs: int = 0
+    fork_delay_cs: int = 0
+    file: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
 class UnicastPeer:
     address: IPAddress
     min_ttl: int | None = None
@@ -332,6 +362,7 @@ class InstanceConfig:
     track_interfaces: tuple[TrackInterface, ...] = ()
     track_scripts: tuple[TrackScript, ...] = ()
     track_files: tuple[TrackFile, ...] = ()
+    track_processes: tuple[TrackProcess, ...] = ()
     notify_master: str | None = None
     notify_backup: str | None = None
     notify_fault: str | None = None
@@ -386,6 +417,7 @@ class Config:
     instances: tuple[InstanceConfig, ...] = ()
     scripts: Mapping[str, ScriptConfig] = field(default_factory=_empty_map)
     track_files: Mapping[str, TrackFileConfig] = field(default_factory=_empty_map)
+    track_processes: Mapping[str, TrackProcessConfig] = field(default_factory=_empty_map)
     sync_groups: tuple[SyncGroupConfig, ...] = ()
     source_files: tuple[str, ...] = ()
 

@@ -37,6 +37,7 @@ from pyvrrp.daemon.instance import (
     Instance,
     LowerPriorityHeard,
 )
+from pyvrrp.daemon.procwatch import ProcessMatch, ProcessWatcher
 from pyvrrp.daemon.ratelimit import RateLimitedLog
 from pyvrrp.daemon.scripts import ScriptRunner, notify_commands
 from pyvrrp.daemon.sdnotify import sd_notify
@@ -54,7 +55,13 @@ from pyvrrp.protocol import (
     TakeoverHeld,
     Tracker,
 )
-from pyvrrp.protocol.tracking import ScriptSpec, TrackedFile, TrackedInterface, TrackedScript
+from pyvrrp.protocol.tracking import (
+    ScriptSpec,
+    TrackedFile,
+    TrackedInterface,
+    TrackedProcess,
+    TrackedScript,
+)
 
 log = logging.getLogger("pyvrrp")
 
@@ -164,6 +171,10 @@ class Daemon:
         self._control: Any = None
         self._link_watcher: Any = None
         self._file_watcher: Any = None
+        self._proc_watcher: ProcessWatcher | None = None
+        #: per vrrp_track_process: the quorum state the trackers were last given
+        self._proc_have: dict[str, bool] = {}
+        self._proc_pending: dict[str, asyncio.TimerHandle] = {}
         self._auto = process.AutoPriority(None, 1.0, 10_000)
         self.mailer = Mailer(GlobalDefs())
         #: keepalived's notify_fifo and vrrp_notify_fifo, while open
@@ -244,7 +255,12 @@ class Daemon:
 
     def _build_tracker(self, cfg: InstanceConfig) -> None:
         assert self.config is not None
-        if not cfg.track_scripts and not cfg.track_interfaces and not cfg.track_files:
+        if (
+            not cfg.track_scripts
+            and not cfg.track_interfaces
+            and not cfg.track_files
+            and not cfg.track_processes
+        ):
             self.trackers.pop(cfg.name, None)
             return
         scripts = []
@@ -270,7 +286,24 @@ class Daemon:
             weight = fc.weight if tf.weight is None else tf.weight
             reverse = fc.reverse if tf.reverse is None else tf.reverse
             files.append(TrackedFile(tf.name, weight, reverse))
-        tracker = Tracker(cfg.priority, scripts=scripts, interfaces=ifaces, files=files)
+        procs = []
+        for tp in cfg.track_processes:
+            pc = self.config.track_processes[tp.name]
+            procs.append(
+                TrackedProcess(
+                    tp.name,
+                    pc.weight if tp.weight is None else tp.weight,
+                    pc.reverse if tp.reverse is None else tp.reverse,
+                    pc.quorum,
+                    pc.quorum_max,
+                )
+            )
+        tracker = Tracker(
+            cfg.priority, scripts=scripts, interfaces=ifaces, files=files, processes=procs
+        )
+        counts = self._proc_watcher.counts() if self._proc_watcher is not None else {}
+        for tp in cfg.track_processes:
+            tracker.process_count(tp.name, counts.get(tp.name, 0), self.clock.monotonic())
         now = self.clock.monotonic()
         for tf in cfg.track_files:
             # What the file holds now (keepalived reads it at start and reload).
@@ -876,6 +909,72 @@ class Daemon:
         except OSError as exc:
             log.error("track_file: cannot watch files: %s", exc)
 
+    def _start_process_watcher(self) -> None:
+        """track_process: count the processes from the kernel's events."""
+        assert self.config is not None and self._loop is not None
+        if self._proc_watcher is not None:
+            self._proc_watcher.close()
+            self._proc_watcher = None
+        used = sorted({tp.name for c in self.config.instances for tp in c.track_processes})
+        matches = []
+        for name in used:
+            pc = self.config.track_processes[name]
+            matches.append(
+                ProcessMatch(name, pc.process, pc.params, pc.param_match, pc.full_command)
+            )
+        if not matches:
+            return
+        self._proc_watcher = ProcessWatcher(self._loop, matches, self._on_process_count)
+        for name, count in self._proc_watcher.counts().items():
+            pc = self.config.track_processes[name]
+            self._proc_have[name] = TrackedProcess(
+                name, 0, False, pc.quorum, pc.quorum_max
+            ).have_quorum(count)
+
+    def _on_process_count(self, name: str, count: int) -> None:
+        """A count changed: act now, or after fork_delay / terminate_delay if
+        the quorum is still gained / lost then (keepalived)."""
+        assert self.config is not None and self._loop is not None
+        pc = self.config.track_processes.get(name)
+        if pc is None:
+            return
+        have = TrackedProcess(name, 0, False, pc.quorum, pc.quorum_max).have_quorum(count)
+        pending = self._proc_pending.pop(name, None)
+        if have == self._proc_have.get(name):
+            if pending is not None:
+                pending.cancel()  # back where it was before the delay ran out
+            self._give_count(name, count)  # a weight-only change of count: no delay
+            return
+        delay = (pc.fork_delay_cs if have else pc.terminate_delay_cs) / 100
+        if delay > 0:
+            self._proc_pending[name] = pending or self._loop.call_later(
+                delay, self._process_settled, name
+            )
+            return
+        self._proc_have[name] = have
+        self._give_count(name, count)
+
+    def _process_settled(self, name: str) -> None:
+        self._proc_pending.pop(name, None)
+        if self._proc_watcher is None or self.config is None:
+            return
+        count = self._proc_watcher.counts().get(name, 0)
+        pc = self.config.track_processes[name]
+        self._proc_have[name] = TrackedProcess(
+            name, 0, False, pc.quorum, pc.quorum_max
+        ).have_quorum(count)
+        self._give_count(name, count)
+
+    def _give_count(self, name: str, count: int) -> None:
+        now = self.clock.monotonic()
+        for inst_name, tracker in self.trackers.items():
+            inst = self.instances.get(inst_name)
+            if inst is None or not any(tp.name == name for tp in inst.cfg.track_processes):
+                continue
+            tracker.process_count(name, count, now)
+            self._apply_tracker(inst, tracker, now)
+            self._schedule(inst)
+
     def _on_file(self, path: str, value: int) -> None:
         assert self.config is not None
         now = self.clock.monotonic()
@@ -938,6 +1037,7 @@ class Daemon:
         self.started_at = now
         self._init_track_files()
         self._open_fifos()
+        self._start_process_watcher()
         try:
             for cfg in config.instances:
                 self._add_instance(cfg, now)
@@ -975,6 +1075,16 @@ class Daemon:
         )
         loop.add_signal_handler(signal.SIGTERM, self._stopping.set)
         loop.add_signal_handler(signal.SIGINT, self._stopping.set)
+        # Real-time last: start-up work (imports, netlink, the first
+        # elections) is not done under RLIMIT_RTTIME.
+        rt_problem = process.enter_realtime(g)
+        if rt_problem is not None:
+            log.error("%s (going on without it)", rt_problem)
+        loop.add_signal_handler(
+            signal.SIGXCPU,
+            log.warning,
+            "SIGXCPU: half of vrrp_rlimit_rttime used without a pause: raise vrrp_rlimit_rttime",
+        )
         if self.control_path:
             from pyvrrp.daemon.control import ControlServer
 
@@ -1050,6 +1160,12 @@ class Daemon:
             self._file_watcher.close()
             self._file_watcher = None
         self._close_fifos()
+        if self._proc_watcher is not None:
+            self._proc_watcher.close()
+            self._proc_watcher = None
+        for handle in self._proc_pending.values():
+            handle.cancel()
+        self._proc_pending.clear()
         if self._link_watcher is not None:
             try:
                 if self._loop is not None:
@@ -1064,10 +1180,16 @@ class Daemon:
         """SIGHUP: load the file again; on any error keep the running config.
         Unchanged instances keep state, timers and replay state."""
         sd_notify("RELOADING=1")
+        # A reload parses and rebuilds: not under the real-time CPU limit.
+        process.leave_realtime()
         try:
             return self._reload()
         finally:
             sd_notify("READY=1")
+            if self.config is not None:
+                problem = process.enter_realtime(self.config.global_defs)
+                if problem is not None:
+                    log.error("after reload: %s", problem)
 
     def _reload(self) -> bool:
         new = self.load_config()
@@ -1088,6 +1210,7 @@ class Daemon:
             return False
         self.config = new
         self.effects.configure(new.global_defs)
+        self._start_process_watcher()
         self.mailer.g = new.global_defs
         for name in list(self.instances):
             new_cfg = new.instance(name)

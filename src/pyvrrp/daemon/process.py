@@ -1,9 +1,15 @@
 """keepalived's process keywords: how the daemon defends its timing on a busy host.
 
 * ``vrrp_priority N``: the nice value (-20..19).
-* ``vrrp_rt_priority N``: real-time scheduling, SCHED_RR at priority N, with
-  ``vrrp_rlimit_rttime`` (microseconds, default 10000) as RLIMIT_RTTIME, so a
-  runaway real-time loop is stopped by the kernel rather than owning a CPU.
+* ``vrrp_rt_priority N``: real-time scheduling, SCHED_RR at priority N (reset
+  on fork: notify scripts run as ordinary processes), with
+  ``vrrp_rlimit_rttime`` as RLIMIT_RTTIME so a runaway real-time loop is
+  stopped by the kernel rather than owning a CPU: as keepalived, the soft
+  limit is half of it (SIGXCPU, logged) and the hard limit all of it. A
+  Python daemon is no C one: a garbage collection or a reload can take tens
+  of milliseconds of CPU at a stretch, so pyvrrp never sets the hard limit
+  below ``MIN_RTTIME_US`` (100 ms; keepalived's default is 10 ms), enters
+  real-time scheduling only once started, and leaves it while it reloads.
 * ``max_auto_priority [N]``: when a timer fires more than
   ``min_auto_priority_delay`` microseconds late (default 1 s) the process was
   not scheduled in time: raise it one step of SCHED_RR priority, up to N
@@ -29,6 +35,8 @@ from pyvrrp.config.model import GlobalDefs
 log = logging.getLogger("pyvrrp.process")
 
 _MCL_CURRENT, _MCL_FUTURE = 1, 2
+#: The least RLIMIT_RTTIME pyvrrp runs real-time with, in microseconds.
+MIN_RTTIME_US = 100_000
 _PR_SET_NAME = 15
 _RLIMIT_RTTIME = getattr(resource, "RLIMIT_RTTIME", 15)
 
@@ -46,12 +54,27 @@ def set_process_name(name: str) -> None:
 
 def set_realtime(priority: int, rttime_us: int) -> None:
     """SCHED_RR at ``priority``, with the RLIMIT_RTTIME guard set first."""
-    resource.setrlimit(_RLIMIT_RTTIME, (rttime_us, rttime_us))
-    os.sched_setscheduler(0, os.SCHED_RR, os.sched_param(priority))
+    hard = max(rttime_us, MIN_RTTIME_US)
+    resource.setrlimit(_RLIMIT_RTTIME, (hard // 2, hard))
+    reset = getattr(os, "SCHED_RESET_ON_FORK", 0)
+    os.sched_setscheduler(0, os.SCHED_RR | reset, os.sched_param(priority))
+
+
+def leave_realtime() -> int:
+    """Back to ordinary scheduling; returns the SCHED_RR priority we had (0: none)."""
+    if os.sched_getscheduler(0) & ~getattr(os, "SCHED_RESET_ON_FORK", 0) not in (
+        os.SCHED_RR,
+        os.SCHED_FIFO,
+    ):
+        return 0
+    had = int(os.sched_getparam(0).sched_priority)
+    os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
+    return had
 
 
 def apply(g: GlobalDefs) -> list[str]:
-    """Apply the process keywords of ``g``; what could not be applied, in words."""
+    """Apply the process keywords of ``g`` but real-time scheduling (see
+    :func:`enter_realtime`); what could not be applied, in words."""
     problems: list[str] = []
     if g.process_name:
         try:
@@ -63,11 +86,11 @@ def apply(g: GlobalDefs) -> list[str]:
             os.setpriority(os.PRIO_PROCESS, 0, g.vrrp_priority)
         except OSError as exc:
             problems.append(f"vrrp_priority {g.vrrp_priority}: {exc.strerror}")
-    if g.vrrp_rt_priority is not None:
-        try:
-            set_realtime(g.vrrp_rt_priority, g.vrrp_rlimit_rttime)
-        except OSError as exc:
-            problems.append(f"vrrp_rt_priority {g.vrrp_rt_priority}: {exc.strerror}")
+    if g.vrrp_rt_priority is not None and g.vrrp_rlimit_rttime < MIN_RTTIME_US:
+        problems.append(
+            f"vrrp_rlimit_rttime {g.vrrp_rlimit_rttime}: pyvrrp runs real-time with at least "
+            f"{MIN_RTTIME_US} microseconds"
+        )
     if g.vrrp_cpu_affinity:
         try:
             os.sched_setaffinity(0, set(g.vrrp_cpu_affinity))
@@ -77,6 +100,17 @@ def apply(g: GlobalDefs) -> list[str]:
     if g.vrrp_no_swap and _libc().mlockall(_MCL_CURRENT | _MCL_FUTURE) != 0:
         problems.append(f"vrrp_no_swap: {os.strerror(ctypes.get_errno())}")
     return problems
+
+
+def enter_realtime(g: GlobalDefs) -> str | None:
+    """``vrrp_rt_priority``, once the daemon has started; None or why not."""
+    if g.vrrp_rt_priority is None:
+        return None
+    try:
+        set_realtime(g.vrrp_rt_priority, g.vrrp_rlimit_rttime)
+    except OSError as exc:
+        return f"vrrp_rt_priority {g.vrrp_rt_priority}: {exc.strerror}"
+    return None
 
 
 class AutoPriority:
@@ -91,7 +125,8 @@ class AutoPriority:
 
     def current(self) -> int:
         """The SCHED_RR priority we run at now (0: not real-time)."""
-        if os.sched_getscheduler(0) not in (os.SCHED_RR, os.SCHED_FIFO):
+        policy = os.sched_getscheduler(0) & ~getattr(os, "SCHED_RESET_ON_FORK", 0)
+        if policy not in (os.SCHED_RR, os.SCHED_FIFO):
             return 0
         return int(os.sched_getparam(0).sched_priority)
 

@@ -117,6 +117,25 @@ class TrackedFile:
 
 
 @dataclass(frozen=True, slots=True)
+class TrackedProcess:
+    """A track_process entry: OK while its quorum of processes runs (keepalived
+    treats it as a script whose result is "quorum held")."""
+
+    name: str
+    weight: int = 0
+    reverse: bool = False
+    quorum: int = 1
+    quorum_max: int | None = None  # None: no upper bound
+
+    def __post_init__(self) -> None:
+        if not -254 <= self.weight <= 254:
+            raise ValueError(f"track_process {self.name}: weight {self.weight} out of range")
+
+    def have_quorum(self, count: int) -> bool:
+        return self.quorum <= count and (self.quorum_max is None or count <= self.quorum_max)
+
+
+@dataclass(frozen=True, slots=True)
 class TrackingResult:
     """What the router needs: an effective priority and the active faults."""
 
@@ -168,8 +187,12 @@ class Tracker:
         scripts: Iterable[TrackedScript] = (),
         interfaces: Iterable[TrackedInterface] = (),
         files: Iterable[TrackedFile] = (),
+        processes: Iterable[TrackedProcess] = (),
     ) -> None:
         self.base_priority = base_priority
+        self._processes = {t.name: t for t in processes}
+        # How many matching processes run (0 until the daemon has counted).
+        self._process_counts = dict.fromkeys(self._processes, 0)
         self._files = {t.name: t for t in files}
         # The value each file holds (0 until the daemon has read it).
         self._file_values = dict.fromkeys(self._files, 0)
@@ -203,6 +226,13 @@ class Tracker:
             self._file_values[name] = value
         return self.result()
 
+    def process_count(self, name: str, count: int, now: float) -> TrackingResult:
+        """Record how many processes of a track_process run now."""
+        del now
+        if name in self._process_counts:
+            self._process_counts[name] = count
+        return self.result()
+
     def script_ok(self, name: str) -> bool:
         """The script's current OK/KO status after rise/fall."""
         return self._script_state[name].ok
@@ -220,6 +250,8 @@ class Tracker:
             total += _adjustment(i.weight, i.reverse, self._up[name])
         for name, f in self._files.items():
             total += f.status(self._file_values[name]) or 0
+        for name, p in self._processes.items():
+            total += _adjustment(p.weight, p.reverse, p.have_quorum(self._process_counts[name]))
         return max(1, min(OWNER_PRIORITY - 1, total))
 
     @property
@@ -240,6 +272,11 @@ class Tracker:
             for name, f in self._files.items()
             if f.status(self._file_values[name]) is None
         }
+        reasons |= {
+            f"process:{name}"
+            for name, p in self._processes.items()
+            if _faulty(p.weight, p.reverse, p.have_quorum(self._process_counts[name]))
+        }
         return frozenset(reasons)
 
     def fault_reasons_possible(self) -> frozenset[str]:
@@ -248,6 +285,7 @@ class Tracker:
             [f"script:{n}" for n in self._scripts]
             + [f"interface:{n}" for n in self._interfaces]
             + [f"file:{n}" for n in self._files]
+            + [f"process:{n}" for n in self._processes]
         )
 
     def result(self) -> TrackingResult:
