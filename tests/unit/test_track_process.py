@@ -164,3 +164,13 @@ def test_the_watcher_counts_real_processes(tmp_path: Path) -> None:
 
     asyncio.run(scenario())
     assert counts and counts[-1] == 1
+
+
+@pytest.mark.parametrize(("weight", "ok"), [(-254, True), (254, True), (-255, False), (255, False)])
+def test_keepalived_track_process_weight_range(weight: int, ok: bool) -> None:
+    """keepalived: a vrrp_track_process weight is -254..254."""
+    if ok:
+        TrackedProcess("p", weight)
+    else:
+        with pytest.raises(ValueError, match=f"track_process p: weight {weight} out of range"):
+            TrackedProcess("p", weight)
