@@ -976,6 +976,18 @@ def _parse_track_files(ctx: _Ctx, node: Node, what: str = "track_file") -> list[
     return out
 
 
+def _block_weight(ctx: _Ctx, node: Node, what: str) -> tuple[int, bool]:
+    """``weight W [reverse]`` in a track_file or vrrp_track_process block."""
+    words = node.arg_texts
+    if not words:
+        raise ctx.fail(node, f"{what}: weight needs a value")
+    weight = ctx.int_text(node, words[0], -254, 254, f"{what}: weight")
+    for word in words[1:]:
+        if word != "reverse":
+            raise ctx.fail(node, f"{what}: unknown weight option '{_short(word)}'")
+    return weight, len(words) > 1
+
+
 def _parse_track_file(ctx: _Ctx, node: Node) -> TrackFileConfig | None:
     """A top-level ``track_file NAME { file PATH; weight W [reverse];
     init_file [VALUE] [overwrite] }`` (``vrrp_track_file``: its old name)."""
@@ -990,16 +1002,7 @@ def _parse_track_file(ctx: _Ctx, node: Node) -> TrackFileConfig | None:
             if kw == "file":
                 t["path"] = ctx.string(child)
             elif kw == "weight":
-                words = child.arg_texts
-                if not words:
-                    raise ctx.fail(child, f"track_file {name}: weight needs a value")
-                t["weight"] = ctx.int_text(child, words[0], -254, 254, f"track_file {name}: weight")
-                for word in words[1:]:
-                    if word != "reverse":
-                        raise ctx.fail(
-                            child, f"track_file {name}: unknown weight option '{_short(word)}'"
-                        )
-                    t["reverse"] = True
+                t["weight"], t["reverse"] = _block_weight(ctx, child, f"track_file {name}")
             elif kw == "init_file":
                 t["init_value"] = 0
                 for word in child.arg_texts:
@@ -1052,19 +1055,7 @@ def _parse_track_process(ctx: _Ctx, node: Node) -> TrackProcessConfig | None:
             elif kw == "full_command":
                 t["full_command"] = True
             elif kw == "weight":
-                words = child.arg_texts
-                if not words:
-                    raise ctx.fail(child, f"vrrp_track_process {name}: weight needs a value")
-                t["weight"] = ctx.int_text(
-                    child, words[0], -254, 254, f"vrrp_track_process {name}: weight"
-                )
-                for word in words[1:]:
-                    if word != "reverse":
-                        raise ctx.fail(
-                            child,
-                            f"vrrp_track_process {name}: unknown weight option '{_short(word)}'",
-                        )
-                    t["reverse"] = True
+                t["weight"], t["reverse"] = _block_weight(ctx, child, f"vrrp_track_process {name}")
             elif kw == "quorum":
                 t["quorum"] = ctx.integer(child, 1, 65535)
             elif kw == "quorum_max":
