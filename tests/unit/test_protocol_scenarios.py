@@ -132,8 +132,22 @@ def test_nopreempt_leaves_the_lower_priority_master_alone() -> None:
     assert sim.became_master_at("A") is None
 
 
-def test_tie_break_higher_primary_address_wins_after_partition_heals() -> None:
-    a, b = router("A", 100, 1), router("B", 100, 2)
+def assert_settled(sim: Sim, master: str, interval: float = 1.0, priority: int = 100) -> None:
+    """RFC 9568 §6.4.2: a Backup accepts adverts of priority "greater than or
+    equal to" its own, so once settled nobody takes over again: checked for six
+    Master_Down_Intervals (a Backup discarding its equal-priority Master's
+    adverts would flap once per interval)."""
+    settled = sim.now
+    sim.run_for(6 * mdi(priority, interval))
+    assert sim.masters() == [master]
+    for name in sim.routers:
+        assert sim.became_master_at(name, after=settled) is None, name
+
+
+@pytest.mark.parametrize("interval_cs", [100, 10], ids=["1s", "100ms"])
+def test_tie_break_higher_primary_address_wins_after_partition_heals(interval_cs: int) -> None:
+    a = router("A", 100, 1, advert_interval_cs=interval_cs)
+    b = router("B", 100, 2, advert_interval_cs=interval_cs)
     sim = Sim.of(a, b)
     sim.partition("A", "B")
     sim.start()
@@ -143,6 +157,8 @@ def test_tie_break_higher_primary_address_wins_after_partition_heals() -> None:
     sim.run_until(12.0)
     assert sim.masters() == ["B"]
     assert sim.held == {"A": 0, "B": 1}
+    assert_settled(sim, "B", interval_cs / 100)
+    assert a.master_address == b.params.primary_address
 
 
 def test_tie_break_without_keepalived_answer_still_converges() -> None:
@@ -155,6 +171,7 @@ def test_tie_break_without_keepalived_answer_still_converges() -> None:
     sim.heal()
     sim.run_until(12.0)
     assert sim.masters() == ["B"]
+    assert_settled(sim, "B")
 
 
 def test_v3_backup_learns_the_masters_interval() -> None:
