@@ -503,8 +503,11 @@ def _parse_global(ctx: _Ctx, node: Node, current: GlobalDefs) -> GlobalDefs:
                 g[kw] = ctx.repeat(child)
             elif kw in ("vrrp_garp_interval", "vrrp_gna_interval"):
                 value = ctx.decimal(child)
-                if not Decimal(0) <= value <= Decimal(1000):
-                    raise ctx.fail(child, f"{kw} {value} out of range 0..1000 seconds")
+                # keepalived: 0.000001 .. 4294.967295 seconds
+                if not Decimal("0.000001") <= value <= Decimal("4294.967295"):
+                    raise ctx.fail(
+                        child, f"{kw} {value} out of range 0.000001..4294.967295 seconds"
+                    )
                 g[kw + "_cs"] = int((value * 100).to_integral_value(ROUND_HALF_UP))
             elif kw in ("notify_fifo", "vrrp_notify_fifo"):
                 words = child.arg_texts
@@ -560,8 +563,9 @@ def _parse_global(ctx: _Ctx, node: Node, current: GlobalDefs) -> GlobalDefs:
                 )
             elif kw in ("vrrp_startup_delay", "vrrp_delay_after_boot"):
                 value = ctx.decimal(child)
-                if not Decimal(0) <= value <= Decimal(3600):
-                    raise ctx.fail(child, f"{kw} {value} out of range 0..3600 seconds")
+                # keepalived: 0.001 .. 4294.967295 seconds
+                if not Decimal("0.001") <= value <= Decimal("4294.967295"):
+                    raise ctx.fail(child, f"{kw} {value} out of range 0.001..4294.967295 seconds")
                 g[kw + "_cs"] = int((value * 100).to_integral_value(ROUND_HALF_UP))
             elif kw == "notification_email":
                 emails = [w for c in ctx.block(child) for w in [c.keyword, *c.arg_texts]]
@@ -1461,9 +1465,11 @@ def _finish_instance(
     vips = unique
 
     if src is not None and src.version != family:
+        where = raw.nodes.get("unicast_src_ip") or raw.nodes.get("mcast_src_ip") or node
+        word = where.keyword if where is not node else "unicast_src_ip"
         ctx.error(
-            raw.nodes.get("unicast_src_ip") or raw.nodes.get("mcast_src_ip") or node,
-            f"unicast_src_ip {src} is IPv{src.version} but vrrp_instance {name} is IPv{family}",
+            where,
+            f"{word} {src} is IPv{src.version} but vrrp_instance {name} is IPv{family}",
         )
         ok = False
     peers: list[UnicastPeer] = []
@@ -1484,6 +1490,11 @@ def _finish_instance(
                 raw.nodes["unicast_src_ip"],
                 "unicast_src_ip without unicast_peer: the instance uses multicast "
                 "(mcast_src_ip says so)",
+            )
+        if "check_unicast_src" in raw.nodes:
+            ctx.warning(
+                raw.nodes["check_unicast_src"],
+                "check_unicast_src without unicast_peer has no effect",
             )
         if "unicast_ttl" in raw.nodes and "unicast_ttl" in v:
             ctx.warning(raw.nodes["unicast_ttl"], "unicast_ttl without unicast_peer has no effect")
