@@ -207,3 +207,36 @@ def test_without_loss_going_on_the_takeover_is_on_time(
     assert t.inst.router.state is State.MASTER, why
     assert t.inst.router.counters.takeovers_held == 0
     assert len(sock.sent) == 1  # the new Master's first advert
+
+
+class _SteppingTime:
+    """time.monotonic() that moves 1 ms per reading: the preemption between two
+    readings that once made a takeover's sleep length negative."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept: list[float] = []
+
+    def monotonic(self) -> float:
+        self.now += 0.001
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        if seconds < 0:
+            raise ValueError("sleep length must be non-negative")
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def test_a_late_reading_never_makes_the_takeover_wait_fail(
+    daemon: Daemon, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Backup's last wait to its down timer: whatever the clock does between
+    two readings, the wait ends (no ValueError out of the timer callback, which
+    would stop every timer of the daemon)."""
+    t, _ = backup(daemon)
+    fake = _SteppingTime()
+    monkeypatch.setattr(core, "time", fake)
+    deadline = daemon.clock.monotonic() + core._SPIN + 0.0015  # just past the spin
+    daemon._wait_for((deadline, 0, t.inst.cfg.name), deadline - daemon.clock.monotonic())
+    assert all(s >= 0 for s in fake.slept)

@@ -454,8 +454,12 @@ class Daemon:
         if inst is None or inst.router.state is not State.BACKUP:
             time.sleep(max(0.0, end - time.monotonic()))
             return
-        if end - time.monotonic() > _SPIN:
-            time.sleep(end - time.monotonic() - _SPIN)
+        # One reading of the clock per decision: read twice, a preemption
+        # between the two made the sleep length negative (ValueError), and the
+        # exception ended the timer callback: no takeover at all.
+        left = end - time.monotonic() - _SPIN
+        if left > 0:
+            time.sleep(left)
         while time.monotonic() < end:
             pass
 
