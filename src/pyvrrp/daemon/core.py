@@ -660,17 +660,32 @@ class Daemon:
             State.FAULT: cfg.notify_fault,
             State.INITIALIZE: cfg.notify_stop,
         }.get(state)
-        self._fifo_write("GROUP", group.name, word, 0)
-        self.mailer.state_change("GROUP", group.name, word, cfg.smtp_alert)
+        self._announce("GROUP", group.name, word, 0, specific, cfg.notify, cfg.smtp_alert)
+
+    def _announce(
+        self,
+        kind: str,
+        name: str,
+        word: str,
+        priority: int,
+        specific: str | None,
+        generic: str | None,
+        smtp_alert: bool | None,
+    ) -> None:
+        """One state change of an instance or group, told the ways keepalived
+        tells it: the notify FIFOs, a mail, the notify scripts."""
+        self._fifo_write(kind, name, word, priority)
+        self.mailer.state_change(kind, name, word, smtp_alert)
+        label = f"({name}) notify" if kind == "INSTANCE" else f"(group {name}) notify"
         for cmd in notify_commands(
             specific=specific,
-            generic=cfg.notify,
-            kind="GROUP",
-            name=group.name,
+            generic=generic,
+            kind=kind,
+            name=name,
             state=word,
-            priority=0,
+            priority=priority,
         ):
-            self.scripts.spawn(cmd, f"(group {group.name}) notify")
+            self.scripts.spawn(cmd, label)
 
     # -- notify FIFOs -------------------------------------------------------------
 
@@ -784,17 +799,15 @@ class Daemon:
         state_word = {State.INITIALIZE: "STOP"}.get(act.new_state, act.new_state.value)
         if act.old_state is State.INITIALIZE and act.new_state is State.INITIALIZE:
             return
-        self._fifo_write("INSTANCE", cfg.name, state_word, inst.router.effective_priority)
-        self.mailer.state_change("INSTANCE", cfg.name, state_word, cfg.smtp_alert)
-        for cmd in notify_commands(
-            specific=specific,
-            generic=cfg.notify,
-            kind="INSTANCE",
-            name=cfg.name,
-            state=state_word,
-            priority=inst.router.effective_priority,
-        ):
-            self.scripts.spawn(cmd, f"({cfg.name}) notify")
+        self._announce(
+            "INSTANCE",
+            cfg.name,
+            state_word,
+            inst.router.effective_priority,
+            specific,
+            cfg.notify,
+            cfg.smtp_alert,
+        )
 
     def _notify_deleted(self, inst: Instance) -> None:
         cfg = inst.cfg
@@ -805,17 +818,7 @@ class Daemon:
             specific = cfg.notify_deleted if isinstance(cfg.notify_deleted, str) else None
         else:
             word, specific = "FAULT", cfg.notify_fault
-        self._fifo_write("INSTANCE", cfg.name, word, prio)
-        self.mailer.state_change("INSTANCE", cfg.name, word, cfg.smtp_alert)
-        for cmd in notify_commands(
-            specific=specific,
-            generic=cfg.notify,
-            kind="INSTANCE",
-            name=cfg.name,
-            state=word,
-            priority=prio,
-        ):
-            self.scripts.spawn(cmd, f"({cfg.name}) notify")
+        self._announce("INSTANCE", cfg.name, word, prio, specific, cfg.notify, cfg.smtp_alert)
 
     async def _startup_delay(self, g: Any) -> None:
         """vrrp_startup_delay / vrrp_delay_after_boot: the longer of the two."""
