@@ -1309,10 +1309,7 @@ def _parse_instance(ctx: _Ctx, node: Node) -> _RawInstance | None:
             elif kw == "track_file":
                 raw.track_files.extend(_parse_track_files(ctx, child))
             elif kw == "track_process":
-                raw.track_processes.extend(
-                    TrackProcess(t.name, t.weight, t.reverse, t.file, t.line)
-                    for t in _parse_track_files(ctx, child, "track_process")
-                )
+                raw.track_processes.extend(_parse_track_files(ctx, child, "track_process"))
             elif kw in (
                 "notify_master",
                 "notify_backup",

@@ -103,14 +103,19 @@ class TrackScript:
 
 
 @dataclass(frozen=True)
-class TrackFile:
-    """A track_file entry of an instance; weight/reverse None: the file's own."""
+class TrackRef:
+    """An instance's track_file or track_process entry: the block it names,
+    and the weight / reverse it overrides (None: the block's own)."""
 
     name: str
     weight: int | None = None
     reverse: bool | None = None
     file: str = ""
     line: int = 0
+
+
+TrackFile = TrackRef
+TrackProcess = TrackRef
 
 
 @dataclass(frozen=True)
@@ -125,17 +130,6 @@ class TrackFileConfig:
     init_value: int | None = None
     #: init_file ... overwrite: written at start even when the file exists
     init_overwrite: bool = False
-    file: str = ""
-    line: int = 0
-
-
-@dataclass(frozen=True)
-class TrackProcess:
-    """A track_process entry of an instance; weight/reverse None: the block's own."""
-
-    name: str
-    weight: int | None = None
-    reverse: bool | None = None
     file: str = ""
     line: int = 0
 
