@@ -324,6 +324,8 @@ class GlobalDefs:
     smtp_alert_vrrp: bool | None = None  # the default for instances and groups
     no_email_faults: bool = False
     # keepalived's dumps (daemon/dumps.py)
+    #: SIGUSR1's data dump: None is keepalived's default, $TMPDIR/keepalived.data
+    state_dump_file: str | None = None
     stats_dump_file: str = "/tmp/keepalived.stats"
     json_dump_file: str = "/tmp/keepalived.json"
     json_version: int = 1

@@ -1071,15 +1071,11 @@ class Daemon:
         self._start_link_watcher()
         loop = self._loop
         loop.add_signal_handler(signal.SIGHUP, self.reload)
-        # keepalived's dump signals: STATS, STATS_CLEAR (nothing cleared), JSON
-        for name in ("STATS", "STATS_CLEAR", "JSON"):
+        # keepalived's dump signals: DATA, STATS, STATS_CLEAR (nothing cleared), JSON
+        for name in ("DATA", "STATS", "STATS_CLEAR", "JSON"):
             sig = dumps.signum(name)
             assert sig is not None
             loop.add_signal_handler(sig, self.dump, name)
-        # SIGUSR1 asks keepalived for its data dump; not one yet, but never fatal.
-        loop.add_signal_handler(
-            signal.SIGUSR1, log.warning, "SIGUSR1: keepalived's data dump is not implemented"
-        )
         loop.add_signal_handler(signal.SIGTERM, self._stopping.set)
         loop.add_signal_handler(signal.SIGINT, self._stopping.set)
         # Real-time last: start-up work (imports, netlink, the first
@@ -1276,6 +1272,8 @@ class Daemon:
         insts = list(self.instances.values())
         if what == "JSON":
             path, text = g.json_dump_file, dumps.json_text(insts, g.json_version)
+        elif what == "DATA":
+            path, text = dumps.data_dump_path(g.state_dump_file), self._data_text()
         else:
             path, text = g.stats_dump_file, dumps.stats_text(insts)
         try:
@@ -1284,6 +1282,30 @@ class Daemon:
             log.error("cannot write %s: %s", path, exc.strerror)
             return
         log.info("%s dump written to %s", what.lower(), path)
+
+    def _data_text(self) -> str:
+        """keepalived's data dump, with what the daemon knows now."""
+        assert self.config is not None
+        cfg = self.config
+        script_ok: dict[str, bool] = {}
+        for name, tracker in self.trackers.items():
+            inst = self.instances.get(name)
+            if inst is None:
+                continue
+            for ts in inst.cfg.track_scripts:
+                script_ok.setdefault(ts.name, tracker.script_ok(ts.name))
+        files = {}
+        for name, tf in cfg.track_files.items():
+            files[name] = read_value(tf.path) or 0
+        counts = self._proc_watcher.counts() if self._proc_watcher is not None else {}
+        return dumps.data_text(
+            cfg,
+            self.instances.values(),
+            group_states=dict(self._group_state),
+            script_ok=script_ok,
+            file_values=files,
+            process_counts=counts,
+        )
 
     # -- status ---------------------------------------------------------------------
 

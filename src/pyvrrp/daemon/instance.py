@@ -129,6 +129,7 @@ class Instance:
         self.drops: Counter[str] = Counter()
         self.state_since = now
         self.transition_wall = time.time()  # keepalived's last_transition (JSON dump)
+        self.master_priority = 0  # the Master's last advertised priority (data dump)
         self.destinations: tuple[IPAddr, ...] = (
             tuple(cfg.unicast_peers) if cfg.unicast else (cfg.mcast_group,)
         )
@@ -427,6 +428,8 @@ class Instance:
         if r.state is _MASTER and _lower(advert, r.effective_priority, r.params.primary_address):
             lower = LowerPriorityHeard(advert.source, advert.priority)
         actions: list[Any] = r.receive_advert(advert, now)
+        if r.master_address == advert.source:
+            self.master_priority = advert.priority  # keepalived's data dump shows it
         for act in actions:
             if isinstance(act, Dropped):
                 self.drops[act.reason.value] += 1
