@@ -704,7 +704,12 @@ class Daemon:
             self.fifos.append(fifo)
             if fc.script:
                 # keepalived: the FIFO's name is the script's last argument.
-                self.scripts.spawn(f"{fc.script} {shlex.quote(fc.path)}", "notify fifo")
+                self.scripts.spawn(
+                    f"{fc.script} {shlex.quote(fc.path)}",
+                    "notify fifo",
+                    user=fc.script_user,
+                    group=fc.script_group,
+                )
 
     def _close_fifos(self) -> None:
         for fifo in self.fifos:
@@ -882,7 +887,9 @@ class Daemon:
 
     async def _script_loop(self, sc: Any) -> None:
         while True:
-            rc = await self.scripts.run(sc.script, timeout=float(sc.timeout or sc.interval))
+            rc = await self.scripts.run(
+                sc.script, timeout=float(sc.timeout or sc.interval), user=sc.user, group=sc.group
+            )
             now = self.clock.monotonic()
             for name, tracker in self.trackers.items():
                 inst = self.instances.get(name)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import grp
 import logging
 import os
 import pwd
@@ -56,26 +57,54 @@ class ScriptRunner:
             return False
         return True
 
-    def _preexec(self) -> Callable[[], None] | None:
-        if self.user is None or os.geteuid() != 0:
+    def _preexec(
+        self, user: str | None = None, group: str | None = None
+    ) -> Callable[[], None] | None:
+        """The child's drop to ``user`` (default: script_user) and ``group``
+        (default: the user's own group). LookupError: a user or group named
+        for this script does not exist, and the script is not run (keepalived
+        refuses such a script rather than run it as root)."""
+        name = user or self.user
+        if name is None or os.geteuid() != 0:
             return None
         try:
-            pw = pwd.getpwnam(self.user)
+            pw = pwd.getpwnam(name)
         except KeyError:
-            log.error("script_user %s does not exist: scripts run as root", self.user)
-            return None
+            if user is None:
+                log.error("script_user %s does not exist: scripts run as root", name)
+                return None
+            raise LookupError(f"script user {name} does not exist") from None
+        gid = pw.pw_gid
+        if group is not None:
+            try:
+                gid = grp.getgrnam(group).gr_gid
+            except KeyError:
+                raise LookupError(f"script group {group} does not exist") from None
 
         def drop() -> None:
-            os.setgid(pw.pw_gid)
-            os.initgroups(pw.pw_name, pw.pw_gid)
+            os.setgid(gid)
+            os.initgroups(pw.pw_name, gid)
             os.setuid(pw.pw_uid)
 
         return drop
 
-    async def run(self, command: str, *, timeout: float | None = None) -> int | None:
-        """Run one command; return its exit status, or None on timeout/error."""
+    async def run(
+        self,
+        command: str,
+        *,
+        timeout: float | None = None,
+        user: str | None = None,
+        group: str | None = None,
+    ) -> int | None:
+        """Run one command, as ``user``/``group`` when given (else script_user);
+        return its exit status, or None on timeout/error."""
         argv = self._argv(command)
         if argv is None:
+            return None
+        try:
+            preexec = self._preexec(user, group)
+        except LookupError as exc:
+            log.error("%s: %s not run", exc, argv[0])
             return None
         try:
             proc = await asyncio.create_subprocess_exec(
@@ -83,7 +112,7 @@ class ScriptRunner:
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.DEVNULL,
                 stderr=asyncio.subprocess.DEVNULL,
-                preexec_fn=self._preexec(),
+                preexec_fn=preexec,
                 start_new_session=True,
             )
         except OSError as exc:
@@ -98,11 +127,13 @@ class ScriptRunner:
             log.warning("script %s timed out after %.1fs", argv[0], timeout or self.timeout)
             return None
 
-    def spawn(self, command: str, what: str) -> None:
+    def spawn(
+        self, command: str, what: str, *, user: str | None = None, group: str | None = None
+    ) -> None:
         """Fire and forget a notify script; its failure is logged."""
 
         async def go() -> None:
-            rc = await self.run(command)
+            rc = await self.run(command, user=user, group=group)
             if rc not in (0, None):
                 log.warning("%s script exited %s", what, rc)
 
