@@ -1,7 +1,8 @@
 """Every bench, one after the other: ``make bench`` (or ``python bench/run_all.py``).
 
 auth_bench (sign/verify throughput), receive_bench and backup_bench (CPU per
-advert received, in-process and of a Backup daemon), takeover (latency vs keepalived), flood
+advert received, in-process and of a Backup daemon), takeover (latency vs keepalived),
+loaded (timing on a CPU-saturated host, with and without max_auto_priority), flood
 (forged adverts), scale (CPU and memory at 1/250/1000 instances) and fuzz (the
 larger-budget fuzz run). Figures only: a bench whose run breaks is reported and
 the others still run. ``--quick`` passes ``--quick`` to each; ``--only`` picks.
@@ -18,8 +19,17 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ("auth_bench", "receive_bench", "backup_bench", "takeover", "flood", "scale", "fuzz")
-LAB = {"backup_bench", "takeover", "flood", "scale"}
+BENCHES = (
+    "auth_bench",
+    "receive_bench",
+    "backup_bench",
+    "takeover",
+    "loaded",
+    "flood",
+    "scale",
+    "fuzz",
+)
+LAB = {"backup_bench", "takeover", "loaded", "flood", "scale"}
 
 
 def main(argv: list[str] | None = None) -> int:
