@@ -1,7 +1,7 @@
 """The keyword table: every keyword keepalived 2.4 accepts, and what pyvrrp does.
 
 keepalived's list comes from its parsers (scripts/keepalived_keywords.py); the
-table's "implemented" comes from the loader's own keyword sets. These tests
+table's "implemented" comes from the loader's section tables. These tests
 hold the loader to the table: a keyword keepalived knows is never "unknown",
 an implemented one is taken without a not-implemented warning, and every
 other one is read past with one warning that gives the table's reason.

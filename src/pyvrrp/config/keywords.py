@@ -3,9 +3,10 @@ what pyvrrp does with it: implemented, or not (yet), with a one-line reason.
 
 The list of keepalived's keywords is generated from its parsers
 (``keepalived_keywords.py``, by ``scripts/keepalived_keywords.py``); what pyvrrp
-implements is read off the loader's own keyword sets, so this table cannot
-claim a keyword the loader does not take. ``pyvrrp check --keywords`` prints it
-and the loader's "not implemented" warnings quote its reasons.
+implements is read off the loader's keyword tables (``sections/``), so this
+table cannot claim a keyword the loader does not take. ``pyvrrp check
+--keywords`` prints it and the loader's "not implemented" warnings quote its
+reasons.
 """
 
 from __future__ import annotations
@@ -147,34 +148,31 @@ def reason(keyword: str, section: str | None = None) -> str:
 
 
 def _implemented() -> dict[str, frozenset[str]]:
-    # The loader's own sets (imported here: the loader imports this module).
+    """What pyvrrp implements, section by section: the loader's tables
+    (imported here: the section modules import this module)."""
     from . import loader
-
-    sync_group = frozenset(
-        {"group", "notify_master", "notify_backup", "notify_fault", "notify_stop", "notify"}
-        | {"track_interface", "track_script", "smtp_alert"}
+    from .sections import (
+        auth,
+        global_defs,
+        instance,
+        script,
+        sync_group,
+        track_file,
+        track_process,
     )
+
     return {
-        "top": frozenset(
-            {
-                "global_defs",
-                "vrrp_instance",
-                "vrrp_script",
-                "vrrp_sync_group",
-                "track_file",
-                "vrrp_track_file",
-                "vrrp_track_process",
-            }
-        ),
-        "global_defs": loader.GLOBAL_KEYWORDS,
-        "vrrp_instance": loader.INSTANCE_KEYWORDS,
-        "vrrp_script": loader.SCRIPT_KEYWORDS,
-        "track_file": loader.TRACK_FILE_KEYWORDS,
-        "vrrp_track_file": loader.TRACK_FILE_KEYWORDS,
-        "vrrp_track_process": loader.TRACK_PROCESS_KEYWORDS,
-        "vrrp_sync_group": sync_group,
-        "authentication": loader.AUTH_KEYWORDS,
-        "auth_hmac": loader.HMAC_KEYWORDS | frozenset(loader.LIFETIME_WORDS),
+        "top": frozenset(loader.SECTIONS),
+        "global_defs": frozenset(global_defs.KEYWORDS),
+        "vrrp_instance": frozenset(instance.KEYWORDS),
+        "vrrp_script": frozenset(script.KEYWORDS),
+        "track_file": frozenset(track_file.KEYWORDS),
+        "vrrp_track_file": frozenset(track_file.KEYWORDS),
+        "vrrp_track_process": frozenset(track_process.KEYWORDS),
+        "vrrp_sync_group": frozenset(sync_group.KEYWORDS),
+        "authentication": frozenset(auth.AUTH_KEYWORDS),
+        # the key lifetimes are options of a ``key`` line, listed as keywords
+        "auth_hmac": frozenset(auth.HMAC_KEYWORDS) | frozenset(auth.LIFETIME_WORDS),
     }
 
 

@@ -1,0 +1,241 @@
+"""``global_defs { ... }``: one handler per keyword, into :class:`GlobalDefs`."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from pyvrrp.config.lexer import Node
+from pyvrrp.config.model import FifoConfig, GlobalDefs
+
+from .common import Ctx, Handler, dispatch, refused
+
+
+@dataclass
+class Globals:
+    """The block's values so far, over the ``global_defs`` read before it."""
+
+    current: GlobalDefs
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+def parse(ctx: Ctx, node: Node, current: GlobalDefs) -> GlobalDefs:
+    g = Globals(current)
+    dispatch(ctx, node, KEYWORDS, "global_defs", g, refused=REFUSED)
+    return replace(current, file=node.file, line=node.line, **g.values)
+
+
+def _same_name(read: Callable[[Ctx, Node], Any]) -> Handler[Globals]:
+    """A handler storing ``read(ctx, node)`` under the keyword's own name."""
+
+    def handler(ctx: Ctx, node: Node, g: Globals) -> None:
+        g.values[node.keyword] = read(ctx, node)
+
+    return handler
+
+
+def _one_arg(ctx: Ctx, node: Node) -> str:
+    return ctx.one_arg(node)
+
+
+def _flag(ctx: Ctx, node: Node) -> bool:
+    return ctx.flag(node)
+
+
+def _ints(lo: int, hi: int) -> Handler[Globals]:
+    return _same_name(lambda ctx, node: ctx.integer(node, lo, hi))
+
+
+def _mcast_group(ctx: Ctx, node: Node, g: Globals) -> None:
+    kw = node.keyword
+    addr = ctx.sockaddr(node, ctx.one_arg(node), kw)
+    v4 = kw == "vrrp_mcast_group4"
+    family = ipaddress.IPv4Address if v4 else ipaddress.IPv6Address
+    if not isinstance(addr, family) or not addr.is_multicast:
+        raise ctx.fail(node, f"{kw} {addr} is not an IPv{4 if v4 else 6} multicast address")
+    g.values[kw] = addr
+
+
+def _vrrp_version(ctx: Ctx, node: Node, g: Globals) -> None:
+    g.values["vrrp_version"] = ctx.integer(node, 2, 3)
+    g.values["vrrp_version_explicit"] = True
+
+
+def _garp_delay(ctx: Ctx, node: Node, g: Globals) -> None:
+    g.values[node.keyword] = ctx.seconds(node, 0, 1000)
+
+
+def _garp_refresh(ctx: Ctx, node: Node, g: Globals) -> None:
+    g.values[node.keyword] = ctx.seconds(node, 0, 86400)
+
+
+def _repeat(ctx: Ctx, node: Node, g: Globals) -> None:
+    g.values[node.keyword] = ctx.repeat(node)
+
+
+def _centiseconds(low: str) -> Handler[Globals]:
+    """Seconds with decimals from ``low`` to 4294.967295, kept as ``KEYWORD_cs``."""
+
+    def handler(ctx: Ctx, node: Node, g: Globals) -> None:
+        kw = node.keyword
+        value = ctx.decimal(node)
+        if not Decimal(low) <= value <= Decimal("4294.967295"):
+            raise ctx.fail(node, f"{kw} {value} out of range {low}..4294.967295 seconds")
+        g.values[kw + "_cs"] = int((value * 100).to_integral_value(ROUND_HALF_UP))
+
+    return handler
+
+
+def _notify_fifo(ctx: Ctx, node: Node, g: Globals) -> None:
+    """``notify_fifo FIFO [USER [GROUP]]`` (``vrrp_notify_fifo`` likewise)."""
+    kw = node.keyword
+    words = node.arg_texts
+    if not words:
+        raise ctx.fail(node, f"{kw} needs a FIFO name")
+    base = g.values.get(kw) or getattr(g.current, kw) or FifoConfig()
+    g.values[kw] = replace(
+        base,
+        path=words[0],
+        user=words[1] if len(words) > 1 else None,
+        group=words[2] if len(words) > 2 else None,
+    )
+
+
+def _notify_fifo_script(ctx: Ctx, node: Node, g: Globals) -> None:
+    """``notify_fifo_script SCRIPT [USER [GROUP]]``: the FIFO's reader."""
+    kw = node.keyword
+    words = node.arg_texts
+    if not words:
+        raise ctx.fail(node, f"{kw} needs a script")
+    key = kw.removesuffix("_script")
+    base = g.values.get(key) or getattr(g.current, key) or FifoConfig()
+    g.values[key] = replace(
+        base,
+        script=words[0],
+        script_user=words[1] if len(words) > 1 else None,
+        script_group=words[2] if len(words) > 2 else None,
+    )
+
+
+def _startup_script(ctx: Ctx, node: Node, g: Globals) -> None:
+    words = node.arg_texts
+    if not words:
+        raise ctx.fail(node, f"{node.keyword} needs a script")
+    # SCRIPT [username [groupname]]: scripts run as script_user.
+    g.values[node.keyword] = words[0]
+
+
+def _rlimit_rttime(ctx: Ctx, node: Node, g: Globals) -> None:
+    g.values["vrrp_rlimit_rttime"] = ctx.integer(node, 2, 2**31 - 1)
+
+
+def _max_auto_priority(ctx: Ctx, node: Node, g: Globals) -> None:
+    g.values["max_auto_priority"] = ctx.integer(node, -1, 99) if node.args else 99
+
+
+def _cpu_affinity(ctx: Ctx, node: Node, g: Globals) -> None:
+    cpus = node.arg_texts
+    if not cpus:
+        raise ctx.fail(node, "vrrp_cpu_affinity needs CPU numbers")
+    g.values["vrrp_cpu_affinity"] = tuple(
+        sorted({ctx.int_text(node, c, 0, 4095, "vrrp_cpu_affinity CPU") for c in cpus})
+    )
+
+
+def _notification_email(ctx: Ctx, node: Node, g: Globals) -> None:
+    emails = [w for c in ctx.block(node) for w in [c.keyword, *c.arg_texts]]
+    g.values["notification_email"] = tuple(emails)
+
+
+def _smtp_server(ctx: Ctx, node: Node, g: Globals) -> None:
+    words = node.arg_texts
+    if not words:
+        raise ctx.fail(node, "smtp_server needs a host")
+    g.values["smtp_server"] = words[0]
+    if len(words) > 1:
+        g.values["smtp_port"] = ctx.int_text(node, words[1], 1, 65535, "smtp_server port")
+
+
+def _process_name(ctx: Ctx, node: Node, g: Globals) -> None:
+    """``vrrp_process_name`` wins over ``process_name``, whatever the order."""
+    name = ctx.one_arg(node)
+    if node.keyword == "vrrp_process_name" or "process_name" not in g.values:
+        g.values["process_name"] = name
+
+
+def _fifo_write_states(ctx: Ctx, node: Node, g: Globals) -> None:
+    g.values["fifo_write_vrrp_states_on_reload"] = True
+
+
+def _script_user(ctx: Ctx, node: Node, g: Globals) -> None:
+    if not node.args:
+        raise ctx.fail(node, "script_user needs a user name")
+    g.values["script_user"] = node.args[0].text
+    if len(node.args) > 1:
+        g.values["script_group"] = node.args[1].text
+
+
+KEYWORDS: dict[str, Handler[Globals]] = {
+    "router_id": _same_name(_one_arg),
+    "vrrp_mcast_group4": _mcast_group,
+    "vrrp_mcast_group6": _mcast_group,
+    "vrrp_version": _vrrp_version,
+    "vrrp_strict": _same_name(_flag),
+    "vrrp_garp_master_delay": _garp_delay,
+    "vrrp_garp_master_repeat": _repeat,
+    "vrrp_garp_master_refresh": _garp_refresh,
+    "vrrp_garp_master_refresh_repeat": _repeat,
+    "vrrp_garp_lower_prio_delay": _garp_delay,
+    "vrrp_garp_lower_prio_repeat": _repeat,
+    "vrrp_garp_interval": _centiseconds("0.000001"),
+    "vrrp_gna_interval": _centiseconds("0.000001"),
+    "vrrp_lower_prio_no_advert": _same_name(_flag),
+    "vrrp_higher_prio_send_advert": _same_name(_flag),
+    "script_user": _script_user,
+    "enable_script_security": _same_name(_flag),
+    "vrrp_skip_check_adv_addr": _same_name(_flag),
+    "vrrp_check_unicast_src": _same_name(_flag),
+    "v3_checksum_as_v2": _same_name(_flag),
+    "notify_fifo": _notify_fifo,
+    "notify_fifo_script": _notify_fifo_script,
+    "vrrp_notify_fifo": _notify_fifo,
+    "vrrp_notify_fifo_script": _notify_fifo_script,
+    "vrrp_notify_priority_changes": _same_name(_flag),
+    "fifo_write_vrrp_states_on_reload": _fifo_write_states,
+    "startup_script": _startup_script,
+    "startup_script_timeout": _ints(1, 1000),
+    "shutdown_script": _startup_script,
+    "shutdown_script_timeout": _ints(1, 1000),
+    "vrrp_down_timer_adverts": _ints(1, 100),
+    "vrrp_priority": _ints(-20, 19),
+    "vrrp_rt_priority": _ints(1, 99),
+    "vrrp_rlimit_rttime": _rlimit_rttime,
+    "vrrp_rlimit_rtime": _rlimit_rttime,
+    "max_auto_priority": _max_auto_priority,
+    "min_auto_priority_delay": _ints(1, 10_000_000),
+    "vrrp_no_swap": _same_name(_flag),
+    "vrrp_cpu_affinity": _cpu_affinity,
+    "vrrp_startup_delay": _centiseconds("0.001"),
+    "vrrp_delay_after_boot": _centiseconds("0.001"),
+    "process_name": _process_name,
+    "vrrp_process_name": _process_name,
+    "notification_email": _notification_email,
+    "notification_email_from": _same_name(_one_arg),
+    "smtp_server": _smtp_server,
+    "smtp_helo_name": _same_name(_one_arg),
+    "smtp_connect_timeout": _ints(1, 3600),
+    "smtp_alert": _same_name(_flag),
+    "smtp_alert_vrrp": _same_name(_flag),
+    "no_email_faults": _same_name(_flag),
+    "stats_dump_file": _same_name(_one_arg),
+    "json_dump_file": _same_name(_one_arg),
+    "json_version": _ints(1, 2),
+}
+
+#: keepalived's other global_defs keywords, and a few it takes elsewhere.
+REFUSED = refused(
+    "global_defs", KEYWORDS, "linkbeat_use_polling", "lvs_id", "max_notify_fifo", "net_namespace"
+)
