@@ -30,6 +30,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from _common import (
     Lab,
@@ -48,6 +49,7 @@ from pyvrrp.lab.topology import one_segment
 #: Timers 20 ms late raise the priority (keepalived's default is one second).
 AUTO = "global_defs {\n    max_auto_priority\n    min_auto_priority_delay 20000\n}\n"
 HOG = "while True:\n    pass\n"
+READY_TIMEOUT = 180.0
 
 
 @dataclass
@@ -59,6 +61,7 @@ class Case:
     gaps: list[float] = field(default_factory=list)
     spurious: int = 0
     kill: list[float] = field(default_factory=list)
+    starts: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -86,6 +89,25 @@ class Hogs:
             p.wait()
 
 
+def _time_starts(daemon: Any, case: Case) -> None:
+    """Record how long each (re)start takes to be ready, and give a start on a
+    saturated host up to READY_TIMEOUT (an interpreter's imports there can take
+    tens of seconds)."""
+    start, ready = daemon.start, daemon.wait_ready
+    began: list[float] = []
+
+    def timed_start(config: str) -> None:
+        began.append(time.monotonic())
+        start(config)
+
+    def timed_ready(timeout: float = READY_TIMEOUT) -> None:
+        ready(max(timeout, READY_TIMEOUT))
+        if began:
+            case.starts.append(time.monotonic() - began.pop())
+
+    daemon.start, daemon.wait_ready = timed_start, timed_ready
+
+
 def steady(lab: Lab, sw: str, nodes: list, case: Case, window: float) -> None:
     m = settle(nodes, case.adv, 10 + 6 * case.adv)
     master_ip = str(nodes[m].node.ipv4.ip)
@@ -111,6 +133,8 @@ def run_case(case: Case, window: float, trials: int, hogs_per_cpu: int) -> None:
         seg = one_segment(lab, 2)
         nodes = [make_daemon(base, lab, n, f"{case.name}-{n.name}") for n in seg.nodes]
         for n in nodes:
+            _time_starts(n, case)
+        for n in nodes:
             n.start(conf)
         for n in nodes:
             n.wait_ready()
@@ -127,6 +151,7 @@ def run_case(case: Case, window: float, trials: int, hogs_per_cpu: int) -> None:
                     case.kill.append(one_trial(lab, seg.switch, nodes, conf, case.adv, "kill"))
                 except (RuntimeError, TimeoutError) as exc:
                     case.errors.append(f"trial {i}: {exc}")
+                    print(f"# {case.name} trial {i}: {exc}", file=sys.stderr, flush=True)
                     for n in nodes:
                         if not n.running:
                             n.start(conf)
@@ -192,7 +217,16 @@ def main(argv: list[str] | None = None) -> int:
         load = "loaded" if c.loaded else "quiet"
         print(f"{c.name:16s} {load:6s} {c.adv:5g}s {summary_ms(c.kill)}")
         for e in c.errors:
-            print(f"#   {c.name} {load} {c.adv:g}s error: {e}")
+            print(f"#   {c.name} {load} {c.adv:g}s error: {e.splitlines()[0]}")
+    print(f"\n{'case':16s} {'load':6s} {'advert':>6s} (re)start to ready (s)")
+    for c in cases:
+        load = "loaded" if c.loaded else "quiet"
+        starts = sorted(c.starts)
+        if starts:
+            print(
+                f"{c.name:16s} {load:6s} {c.adv:5g}s median {percentile(starts, 50):6.2f}"
+                f"  max {starts[-1]:6.2f}  (n={len(starts)})"
+            )
     return 0
 
 

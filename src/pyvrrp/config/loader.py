@@ -58,6 +58,7 @@ from pyvrrp.config.sections import (
 from pyvrrp.config.sections.auth import RawHmac
 from pyvrrp.config.sections.common import Ctx, Fail, Handler, at, short
 from pyvrrp.config.sections.instance import RawInstance
+from pyvrrp.config.synctrack import apply_sync_group_tracking
 
 MtuSource = Mapping[str, int] | Callable[[str], int | None]
 
@@ -715,6 +716,14 @@ def _configure(
                 member_of[m] = grp.name
                 members.append(m)
         groups.append(replace(grp, members=tuple(members)))
+    instances, groups = apply_sync_group_tracking(
+        instances,
+        groups,
+        scripts,
+        track_files,
+        track_processes,
+        lambda obj, message: ctx.warning(at(obj), message),
+    )
 
     return Config(
         global_defs=g,

@@ -227,8 +227,8 @@ class AuthHmacConfig:
 class ScriptConfig:
     name: str
     script: str | None
-    interval: int = 1  # seconds
-    timeout: int | None = None  # seconds; None: same as interval
+    interval: float = 1  # seconds, to the millisecond as keepalived
+    timeout: float | None = None  # seconds; None: same as interval
     weight: int = 0
     weight_reverse: bool = False
     rise: int = 1
@@ -251,6 +251,12 @@ class SyncGroupConfig:
     notify: str | None = None
     track_interfaces: tuple[TrackInterface, ...] = ()
     track_scripts: tuple[TrackScript, ...] = ()
+    track_files: tuple[TrackRef, ...] = ()
+    track_processes: tuple[TrackRef, ...] = ()
+    #: sync_group_tracking_weight: members keep their own tracking weights
+    tracking_weight: bool = False
+    #: notify_priority_changes for the members that do not set their own
+    notify_priority_changes: bool | None = None
     smtp_alert: bool | None = None
     file: str = ""
     line: int = 0
@@ -298,8 +304,12 @@ class GlobalDefs:
     fifo_write_vrrp_states_on_reload: bool = False
     #: run before any instance starts / after they all stopped (keepalived)
     startup_script: str | None = None
+    startup_script_user: str | None = None  # None: script_user
+    startup_script_group: str | None = None
     startup_script_timeout: int = 10  # seconds
     shutdown_script: str | None = None
+    shutdown_script_user: str | None = None
+    shutdown_script_group: str | None = None
     shutdown_script_timeout: int = 10  # seconds
     vrrp_down_timer_adverts: int = 3
     # The process keywords (daemon/process.py): scheduling, memory, CPUs, name.
@@ -326,6 +336,7 @@ class GlobalDefs:
     # keepalived's dumps (daemon/dumps.py)
     #: SIGUSR1's data dump: None is keepalived's default, $TMPDIR/keepalived.data
     state_dump_file: str | None = None
+    data_use_instance: bool = False
     stats_dump_file: str = "/tmp/keepalived.stats"
     json_dump_file: str = "/tmp/keepalived.json"
     json_version: int = 1

@@ -15,6 +15,7 @@ import grp
 import heapq
 import itertools
 import logging
+import math
 import os
 import pwd
 import shlex
@@ -274,8 +275,8 @@ class Daemon:
                 reverse=sc.weight_reverse,
                 rise=sc.rise,
                 fall=sc.fall,
-                interval_cs=sc.interval * 100,
-                timeout_cs=(sc.timeout or sc.interval) * 100,
+                interval_cs=math.ceil(sc.interval * 100),
+                timeout_cs=math.ceil((sc.timeout or sc.interval) * 100),
                 init_fail=sc.init_fail,
             )
             scripts.append(TrackedScript(spec, weight=ts.weight, reverse=ts.reverse or None))
@@ -843,7 +844,12 @@ class Daemon:
         if not script:
             return
         log.info("running %s %s", which, script)
-        rc = await self.scripts.run(script, timeout=float(getattr(g, which + "_timeout")))
+        rc = await self.scripts.run(
+            script,
+            timeout=float(getattr(g, which + "_timeout")),
+            user=getattr(g, which + "_user"),
+            group=getattr(g, which + "_group"),
+        )
         if rc != 0:
             log.warning("%s %s ended with %s", which, script, "a timeout" if rc is None else rc)
 

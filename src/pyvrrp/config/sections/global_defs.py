@@ -124,8 +124,16 @@ def _startup_script(ctx: Ctx, node: Node, g: Globals) -> None:
     words = node.arg_texts
     if not words:
         raise ctx.fail(node, f"{node.keyword} needs a script")
-    # SCRIPT [username [groupname]]: scripts run as script_user.
+    # SCRIPT [username [groupname]]: run as that user (default script_user).
     g.values[node.keyword] = words[0]
+    g.values[node.keyword + "_user"] = words[1] if len(words) > 1 else None
+    g.values[node.keyword + "_group"] = words[2] if len(words) > 2 else None
+
+
+def _state_dump_file(ctx: Ctx, node: Node, g: Globals) -> None:
+    if len(node.args) != 1 or not node.args[0].text:
+        raise ctx.fail(node, f"{node.keyword} requires a non-empty path")
+    g.values["state_dump_file"] = node.args[0].text
 
 
 def _rlimit_rttime(ctx: Ctx, node: Node, g: Globals) -> None:
@@ -231,6 +239,10 @@ KEYWORDS: dict[str, Handler[Globals]] = {
     "smtp_alert_vrrp": _same_name(_flag),
     "no_email_faults": _same_name(_flag),
     "stats_dump_file": _same_name(_one_arg),
+    "state_dump_file": _state_dump_file,
+    # keepalived adds its -i instance and namespace names to the dump files'
+    # names; pyvrrp has neither, so the flag is read and changes nothing.
+    "data_use_instance": _same_name(_flag),
     "json_dump_file": _same_name(_one_arg),
     "json_version": _ints(1, 2),
 }

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import math
-from decimal import Decimal
+import grp
+import pwd
+from decimal import ROUND_CEILING, Decimal
 
 from pyvrrp.config.lexer import Node
 from pyvrrp.config.model import ScriptConfig
 
-from .common import Ctx, Handler, Values, dispatch, refused
+from .common import Ctx, Handler, Values, dispatch, refused, short
 
 
 def parse(ctx: Ctx, node: Node) -> ScriptConfig | None:
@@ -20,6 +21,8 @@ def parse(ctx: Ctx, node: Node) -> ScriptConfig | None:
     if "script" not in s.values:
         ctx.warning(node, f"vrrp_script {s.name} has no script; ignored")
         return None
+    if s.values.pop("unusable", False):
+        return None
     return ScriptConfig(name=s.name, file=node.file, line=node.line, **s.values)
 
 
@@ -28,11 +31,13 @@ def _script(ctx: Ctx, node: Node, s: Values) -> None:
 
 
 def _seconds(ctx: Ctx, node: Node, s: Values) -> None:
-    """``interval`` / ``timeout``: (0, 86400] seconds, rounded up."""
+    """``interval`` / ``timeout``: (0, 86400] seconds, to the millisecond
+    (keepalived 2.4 reads three decimals)."""
     value = ctx.decimal(node)
     if not Decimal(0) < value <= Decimal(86400):
         raise ctx.fail(node, f"{node.keyword} {value} out of range (0, 86400] seconds")
-    s.values[node.keyword] = math.ceil(value)
+    ms = value.quantize(Decimal("0.001"), rounding=ROUND_CEILING)
+    s.values[node.keyword] = int(ms) if ms == ms.to_integral_value() else float(ms)
 
 
 def _weight(ctx: Ctx, node: Node, s: Values) -> None:
@@ -53,9 +58,27 @@ def _rise_fall(ctx: Ctx, node: Node, s: Values) -> None:
 def _user(ctx: Ctx, node: Node, s: Values) -> None:
     if not node.args:
         raise ctx.fail(node, "user needs a user name")
-    s.values["user"] = node.args[0].text
-    if len(node.args) > 1:
-        s.values["group"] = node.args[1].text
+    user = node.args[0].text
+    group = node.args[1].text if len(node.args) > 1 else None
+    # keepalived looks the user and group up when it reads the file, and a
+    # script it could not run as them is dropped (its track_script entries
+    # then name nothing).
+    try:
+        pwd.getpwnam(user)
+        if group is not None:
+            grp.getgrnam(group)
+    except KeyError:
+        s.values["unusable"] = True
+        ctx.warning(
+            node,
+            f"vrrp_script {s.name}: no user {short(user)}"
+            + (f" or group {short(group)}" if group else "")
+            + " on this host; the script is ignored",
+        )
+        return
+    s.values["user"] = user
+    if group is not None:
+        s.values["group"] = group
 
 
 def _init_fail(ctx: Ctx, node: Node, s: Values) -> None:

@@ -9,7 +9,7 @@ from pyvrrp.config.lexer import Node
 from pyvrrp.config.model import SyncGroupConfig
 
 from .common import Ctx, Handler, Values, dispatch, refused
-from .tracking import track_interfaces, track_scripts
+from .tracking import track_files, track_interfaces, track_scripts
 
 
 @dataclass
@@ -49,8 +49,32 @@ def _track_script(ctx: Ctx, node: Node, s: Group) -> None:
     s.values["track_scripts"] = tuple(track_scripts(ctx, node))
 
 
+def _track_file(ctx: Ctx, node: Node, s: Group) -> None:
+    s.values["track_files"] = tuple(track_files(ctx, node))
+
+
+def _track_process(ctx: Ctx, node: Node, s: Group) -> None:
+    s.values["track_processes"] = tuple(track_files(ctx, node, "track_process"))
+
+
 def _smtp_alert(ctx: Ctx, node: Node, s: Group) -> None:
     s.values["smtp_alert"] = ctx.flag(node)
+
+
+def _tracking_weight(ctx: Ctx, node: Node, s: Group) -> None:
+    if node.keyword == "global_tracking":
+        # keepalived reports it (an error that it carries on from) and sets
+        # sync_group_tracking_weight.
+        ctx.warning(
+            node,
+            f"({s.name}) global_tracking is deprecated; use track_interface/script/file "
+            "on the sync group (sync_group_tracking_weight set)",
+        )
+    s.values["tracking_weight"] = True
+
+
+def _notify_priority_changes(ctx: Ctx, node: Node, s: Group) -> None:
+    s.values["notify_priority_changes"] = ctx.flag(node)
 
 
 KEYWORDS: dict[str, Handler[Group]] = {
@@ -62,7 +86,12 @@ KEYWORDS: dict[str, Handler[Group]] = {
     "notify": _notify,
     "track_interface": _track_interface,
     "track_script": _track_script,
+    "track_file": _track_file,
+    "track_process": _track_process,
     "smtp_alert": _smtp_alert,
+    "sync_group_tracking_weight": _tracking_weight,
+    "global_tracking": _tracking_weight,
+    "notify_priority_changes": _notify_priority_changes,
 }
 
 REFUSED = refused("vrrp_sync_group", KEYWORDS)

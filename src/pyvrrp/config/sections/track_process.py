@@ -45,12 +45,13 @@ def _process(ctx: Ctx, node: Node, t: Values) -> None:
 
 
 def _param_match(ctx: Ctx, node: Node, t: Values) -> None:
+    # keepalived: a bare param_match is exact; the word "exact" is not taken.
     mode = node.arg_texts[0] if node.arg_texts else "exact"
-    if mode not in ("exact", "initial", "partial"):
+    if node.arg_texts and mode not in ("initial", "partial"):
         raise ctx.fail(
             node,
             f"vrrp_track_process {t.name}: param_match '{short(mode)}' is not "
-            "exact, initial or partial",
+            "initial or partial (a bare param_match is exact)",
         )
     t.values["param_match"] = mode
     t.values["full_command"] = True
