@@ -93,6 +93,7 @@ VALUES: dict[str, st.SearchStrategy[str]] = {
     "mcast_src_ip": _ADDR,
     "notify_master": st.sampled_from(["/bin/true", '"/bin/true x"', ""]),
     "notify_deleted": st.sampled_from(["", "/bin/true"]),
+    "v3_checksum_as_v2": _BOOL,
 }
 #: global_defs keywords -> their values
 GLOBAL_VALUES: dict[str, st.SearchStrategy[str]] = {
@@ -111,6 +112,9 @@ GLOBAL_VALUES: dict[str, st.SearchStrategy[str]] = {
     "min_auto_priority_delay": st.sampled_from(["0", "1", "10000000", "10000001"]),
     "startup_script_timeout": st.sampled_from(["0", "1", "1000", "1001"]),
     "router_id": st.sampled_from(["r1", ""]),
+    "umask": st.sampled_from(["022", "0x12", "18", "IWGRP|IWOTH", "0999", "01000", "IWGRP|", "x"]),
+    "state_dump_file": st.sampled_from(["/tmp/pyvrrp-diff.data", '""']),
+    "data_use_instance": _BOOL,
 }
 
 _WEIGHT = st.sampled_from(["-255", "-254", "-253", "-1", "0", "1", "253", "254", "10 reverse", "x"])
@@ -154,6 +158,11 @@ KNOWN: dict[tuple[str, str], str] = {
     ("json_version", "2"): "added after 2.2.7 (2.2.7: unknown keyword)",
     ("vrrp_strict", "maybe"): "2.4 checks the value (true/false); 2.2.7 ignores it",
     ("vrrp_rlimit_rttime", "1"): "keepalived.conf(5) 2.4: at least 2; 2.2.7 takes 1",
+    ("state_dump_file", "/tmp/pyvrrp-diff.data"): "added after 2.2.7 (2.2.7: unknown keyword)",
+    **{
+        ("v3_checksum_as_v2", v): "per instance after 2.2.7 (2.2.7: unknown keyword there)"
+        for v in ("", "true", "false", "on", "off", "yes", "no")
+    },
     ("vrrp_script.interval", "1.5"): "2.4 reads three decimals; 2.2.7 whole seconds",
     ("vrrp_script.timeout", "1.5"): "2.4 reads three decimals; 2.2.7 whole seconds",
 }

@@ -57,6 +57,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="print keepalived's VRRP keywords and what pyvrrp does with each, then exit",
     )
     parser.add_argument(
+        "--markdown",
+        action="store_true",
+        help="with --keywords: the table as Markdown (the README's)",
+    )
+    parser.add_argument(
         "--no-host",
         action="store_true",
         help="do not compare interfaces and MTUs with this host",
@@ -96,9 +101,11 @@ def summary(inst: InstanceConfig) -> str:
     )
 
 
-def keyword_table(as_json: bool) -> int:
+def keyword_table(as_json: bool, markdown: bool = False) -> int:
     rows = keywords.table()
-    if as_json:
+    if markdown:
+        print(keywords.markdown_table(rows))
+    elif as_json:
         doc = [
             {"section": r.section, "keyword": r.keyword, "support": r.support.value}
             | ({"reason": r.reason} if r.reason else {})
@@ -113,7 +120,7 @@ def keyword_table(as_json: bool) -> int:
 
 def run(args: argparse.Namespace) -> int:
     if args.keywords:
-        return keyword_table(args.json)
+        return keyword_table(args.json, args.markdown)
     interfaces: Collection[str] | None = None
     mtus = None
     if not args.no_host:

@@ -42,7 +42,6 @@ _DBUS = "D-Bus: out of pyvrrp's scope (pyvrrp has a control socket)"
 _NET = "network side of VRRP: not yet (VMAC, ipvlan, static and virtual rules, nftables)"
 _TRACK = "tracking and notification keyword: not yet"
 _PROC = "process and scheduling keyword: not yet"
-_DUMP = "keepalived's data dump (SIGUSR1): not yet; the JSON and stats dumps are done"
 _RELOAD = "keepalived's reload and config-directory handling: pyvrrp reloads on SIGHUP"
 _NS = "keepalived's network namespace and instance handling: run pyvrrp inside the namespace"
 _LOG = "a keepalived debugging or logging option: no effect in pyvrrp"
@@ -66,18 +65,17 @@ for _words, _why in (
     (
         "process "
         "param_match quorum quorum_max delay terminate_delay fork_delay full_command "
-        "track_group group global_tracking "
-        "sync_group_tracking_weight dont_track_primary log_unknown_vrids "
+        "track_group group "
+        "dont_track_primary log_unknown_vrids "
         "owner_ignore_adverts vrrp_owner_ignore_adverts timer_expired_backup "
         "thread_timer_expired",
         _TRACK,
     ),
     (
         "process_names use_symlink_paths process_monitor_rcv_bufs "
-        "process_monitor_rcv_bufs_force umask random_seed",
+        "process_monitor_rcv_bufs_force random_seed",
         _PROC,
     ),
-    ("state_dump_file data_use_instance", _DUMP),
     (
         "reload_check_config reload_time_file reload_repeat reload_file include_check "
         "config_save_dir tmp_config_directory iproute_usr_dir iproute_etc_dir",
@@ -123,7 +121,6 @@ def _out_of_scope(keyword: str) -> str | None:
 
 #: Sections pyvrrp does not implement: every keyword in them shares the reason.
 _SECTION_REASON = {
-    "vrrp_sync_group": _TRACK,
     "track_group": _TRACK,
     "garp_group": _NET,
 }
@@ -224,3 +221,38 @@ def format_table(rows: list[Keyword]) -> str:
         f"pyvrrp extensions {counts[Support.EXTENSION]}"
     )
     return "\n".join(lines)
+
+
+def markdown_table(rows: list[Keyword]) -> str:
+    """The table for the README (``pyvrrp check --keywords --markdown``): what
+    pyvrrp implements, section by section, then every keyword it does not,
+    grouped under its reason."""
+    counts = {s: sum(1 for r in rows if r.support is s) for s in Support}
+    kept = sum(1 for r in rows if r.support is not Support.EXTENSION)
+    out = [
+        f"keepalived 2.4.3 keywords: {kept}; **implemented {counts[Support.IMPLEMENTED]}**, "
+        f"not implemented {counts[Support.NOT_IMPLEMENTED]}, out of scope "
+        f"{counts[Support.OUT_OF_SCOPE]}; pyvrrp extensions {counts[Support.EXTENSION]}.",
+        "",
+        "| section | implemented |",
+        "|---|---|",
+    ]
+    sections: dict[str, list[str]] = {}
+    for r in rows:
+        if r.support is Support.IMPLEMENTED:
+            sections.setdefault(r.section, []).append(f"`{r.keyword}`")
+    for section, words in sections.items():
+        out.append(f"| {section} | {', '.join(words)} |")
+    for support, title in (
+        (Support.NOT_IMPLEMENTED, "Not implemented (each warns once, quoting its reason)"),
+        (Support.OUT_OF_SCOPE, "Out of scope (each warns once)"),
+        (Support.EXTENSION, "pyvrrp extensions"),
+    ):
+        out += ["", f"{title}:", "", "| reason | keywords |", "|---|---|"]
+        by_reason: dict[str, list[str]] = {}
+        for r in rows:
+            if r.support is support:
+                by_reason.setdefault(r.reason, []).append(f"`{r.keyword}` ({r.section})")
+        for why, words in by_reason.items():
+            out.append(f"| {why} | {', '.join(words)} |")
+    return "\n".join(out)

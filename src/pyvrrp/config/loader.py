@@ -388,7 +388,7 @@ def _finish_instance(
         legacy_auth=legacy,
         auth_hmac=hmac_cfg,
         mcast_group=mcast,
-        checksum_as_v2=g.v3_checksum_as_v2,
+        checksum_as_v2=v.get("v3_checksum_as_v2", g.v3_checksum_as_v2),
         skip_check_adv_addr=v.get("skip_check_adv_addr", g.vrrp_skip_check_adv_addr),
         file=node.file,
         line=node.line,

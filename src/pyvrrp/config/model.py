@@ -337,6 +337,8 @@ class GlobalDefs:
     #: SIGUSR1's data dump: None is keepalived's default, $TMPDIR/keepalived.data
     state_dump_file: str | None = None
     data_use_instance: bool = False
+    #: the process's umask (files it creates: dumps, FIFOs); None: left as inherited
+    umask: int | None = None
     stats_dump_file: str = "/tmp/keepalived.stats"
     json_dump_file: str = "/tmp/keepalived.json"
     json_version: int = 1

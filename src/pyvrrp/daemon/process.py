@@ -76,6 +76,8 @@ def apply(g: GlobalDefs) -> list[str]:
     """Apply the process keywords of ``g`` but real-time scheduling (see
     :func:`enter_realtime`); what could not be applied, in words."""
     problems: list[str] = []
+    if g.umask is not None:
+        os.umask(g.umask)
     if g.process_name:
         try:
             set_process_name(g.process_name)

@@ -11,7 +11,7 @@ from typing import Any
 from pyvrrp.config.lexer import Node
 from pyvrrp.config.model import FifoConfig, GlobalDefs
 
-from .common import Ctx, Handler, dispatch, refused
+from .common import Ctx, Handler, dispatch, refused, short
 
 
 @dataclass
@@ -130,6 +130,48 @@ def _startup_script(ctx: Ctx, node: Node, g: Globals) -> None:
     g.values[node.keyword + "_group"] = words[2] if len(words) > 2 else None
 
 
+_UMASK_BITS = {
+    "IRUSR": 0o400,
+    "IWUSR": 0o200,
+    "IXUSR": 0o100,
+    "IRWXU": 0o700,
+    "IRGRP": 0o040,
+    "IWGRP": 0o020,
+    "IXGRP": 0o010,
+    "IRWXG": 0o070,
+    "IROTH": 0o004,
+    "IWOTH": 0o002,
+    "IXOTH": 0o001,
+    "IRWXO": 0o007,
+}
+
+
+def _umask(ctx: Ctx, node: Node, g: Globals) -> None:
+    """keepalived's umask: a number (C's strtol base 0: 022 is octal, 0x12
+    hex, 18 decimal) or its symbolic form, ``IWGRP|IWOTH``."""
+    words = node.arg_texts
+    if not words:
+        raise ctx.fail(node, "Missing parameter(s) to umask option")
+    if words[0][:1].isdigit():
+        if len(words) != 1:
+            raise ctx.fail(node, "Extra parameter(s) to umask option")
+        text = words[0]
+        base = 16 if text.lower().startswith("0x") else 8 if text.startswith("0") else 10
+        try:
+            value = int(text, base)
+        except ValueError:
+            raise ctx.fail(node, f"invalid umask value {short(text)}") from None
+        if value & ~0o777:
+            raise ctx.fail(node, f"invalid umask value {short(text)}")
+    else:
+        value = 0
+        for part in "".join(words).split("|"):
+            if part not in _UMASK_BITS:
+                raise ctx.fail(node, f"Invalid umask syntax {short(' '.join(words))}")
+            value |= _UMASK_BITS[part]
+    g.values["umask"] = value
+
+
 def _state_dump_file(ctx: Ctx, node: Node, g: Globals) -> None:
     if len(node.args) != 1 or not node.args[0].text:
         raise ctx.fail(node, f"{node.keyword} requires a non-empty path")
@@ -240,6 +282,7 @@ KEYWORDS: dict[str, Handler[Globals]] = {
     "no_email_faults": _same_name(_flag),
     "stats_dump_file": _same_name(_one_arg),
     "state_dump_file": _state_dump_file,
+    "umask": _umask,
     # keepalived adds its -i instance and namespace names to the dump files'
     # names; pyvrrp has neither, so the flag is read and changes nothing.
     "data_use_instance": _same_name(_flag),

@@ -257,6 +257,7 @@ KEYWORDS: dict[str, Handler[RawInstance]] = {
     "authentication": _authentication,
     "auth_hmac": _auth_hmac,
     "skip_check_adv_addr": _flag,
+    "v3_checksum_as_v2": _flag,
     "check_unicast_src": _check_unicast_src,
 }
 

@@ -1,0 +1,90 @@
+"""Keywords of issue 16 read as keepalived reads them: the data dump's file,
+script users, vrrp_script intervals to the millisecond, param_match."""
+
+from __future__ import annotations
+
+from pyvrrp.config import loads
+
+INST = """vrrp_instance VI_1 {
+    interface eth0
+    virtual_router_id 51
+    priority 100
+    virtual_ipaddress {
+        10.0.9.9/32
+    }
+}
+"""
+
+
+def _load(text: str):  # type: ignore[no-untyped-def]
+    return loads(text + INST, name="k.conf", env={})
+
+
+def test_state_dump_file_and_data_use_instance() -> None:
+    r = _load("global_defs {\n    state_dump_file /run/ka/state.data\n    data_use_instance\n}\n")
+    assert r.ok and not r.diagnostics, r.format()
+    g = r.config.global_defs
+    assert (g.state_dump_file, g.data_use_instance) == ("/run/ka/state.data", True)
+    bad = _load('global_defs {\n    state_dump_file ""\n}\n')
+    assert "state_dump_file requires a non-empty path" in bad.format()
+
+
+def test_startup_and_shutdown_scripts_keep_their_user_and_group() -> None:
+    r = _load(
+        "global_defs {\n    startup_script /bin/up nobody nogroup\n"
+        "    shutdown_script /bin/down nobody\n}\n"
+    )
+    g = r.config.global_defs
+    assert (g.startup_script, g.startup_script_user, g.startup_script_group) == (
+        "/bin/up",
+        "nobody",
+        "nogroup",
+    )
+    assert (g.shutdown_script_user, g.shutdown_script_group) == ("nobody", None)
+
+
+def test_script_interval_to_the_millisecond() -> None:
+    r = _load('vrrp_script s {\n    script "/bin/true"\n    interval 0.5\n    timeout 2.0005\n}\n')
+    sc = r.config.scripts["s"]
+    assert (sc.interval, sc.timeout) == (0.5, 2.001)  # keepalived: three decimals
+    r = _load('vrrp_script s {\n    script "/bin/true"\n    interval 3\n}\n')
+    assert r.config.scripts["s"].interval == 3
+
+
+def test_script_with_a_missing_user_is_dropped() -> None:
+    text = 'vrrp_script s {\n    script "/bin/true"\n    user no-such-user-pyvrrp\n}\n'
+    r = loads(
+        text
+        + INST.replace(
+            "    priority 100\n", "    priority 100\n    track_script {\n        s\n    }\n"
+        ),
+        name="k.conf",
+        env={},
+    )
+    assert "s" not in r.config.scripts
+    text_out = r.format()
+    assert "no user no-such-user-pyvrrp on this host; the script is ignored" in text_out
+    assert "track_script s: no vrrp_script s; ignored" in text_out
+    assert r.config.instances[0].track_scripts == ()
+
+
+def test_param_match_takes_no_exact_word() -> None:
+    base = "vrrp_track_process p {\n    process sshd\n    param_match%s\n}\n"
+    assert _load(base % "").config.track_processes["p"].param_match == "exact"
+    assert _load(base % " initial").config.track_processes["p"].param_match == "initial"
+    assert "is not initial or partial" in _load(base % " exact").format()
+
+
+def test_umask_numbers_and_symbols_as_keepalived() -> None:
+    for text, value in (("022", 0o22), ("0x12", 0x12), ("18", 18), ("IWGRP|IWOTH", 0o22)):
+        r = _load(f"global_defs {{\n    umask {text}\n}}\n")
+        assert r.config.global_defs.umask == value, (text, r.format())
+    for bad in ("0999", "01000", "IWGRP|", "x"):
+        assert "umask" in _load(f"global_defs {{\n    umask {bad}\n}}\n").format()
+
+
+def test_v3_checksum_as_v2_per_instance() -> None:
+    inst = INST.replace("    priority 100\n", "    priority 100\n    v3_checksum_as_v2\n")
+    r = loads(inst, name="k.conf", env={})
+    assert r.config.instances[0].checksum_as_v2
+    assert not loads(INST, name="k.conf", env={}).config.instances[0].checksum_as_v2
