@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from ipaddress import IPv4Address
+from pathlib import Path
 
 import pytest
 
@@ -237,3 +238,14 @@ def test_process_keywords_load() -> None:
 def test_process_keyword_values_are_checked(line: str, message: str) -> None:
     result = loads(f"global_defs {{\n    {line}\n}}\n", name="k.conf", env={})
     assert message in result.format(), result.format()
+
+
+def test_readme_holds_the_current_keyword_table() -> None:
+    """The README's compatibility table is `check --keywords --markdown`'s."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    begin = readme.index("<!-- keywords:begin")
+    begin = readme.index("\n", begin) + 1
+    end = readme.index("<!-- keywords:end -->")
+    assert readme[begin:end].rstrip("\n") == keywords.markdown_table(keywords.table()), (
+        "README's keyword table is stale: paste `pyvrrp check --keywords --markdown`"
+    )
