@@ -115,6 +115,9 @@ GLOBAL_VALUES: dict[str, st.SearchStrategy[str]] = {
     "umask": st.sampled_from(["022", "0x12", "18", "IWGRP|IWOTH", "0999", "01000", "IWGRP|", "x"]),
     "state_dump_file": st.sampled_from(["/tmp/pyvrrp-diff.data", '""']),
     "data_use_instance": _BOOL,
+    "nftables": st.sampled_from(["", "ka", "x" * 300]),
+    "nftables_priority": st.sampled_from(["-1", "0", "-300", "x"]),
+    "nftables_counters": st.just(""),
 }
 
 _WEIGHT = st.sampled_from(["-255", "-254", "-253", "-1", "0", "1", "253", "254", "10 reverse", "x"])

@@ -88,3 +88,18 @@ def test_v3_checksum_as_v2_per_instance() -> None:
     r = loads(inst, name="k.conf", env={})
     assert r.config.instances[0].checksum_as_v2
     assert not loads(INST, name="k.conf", env={}).config.instances[0].checksum_as_v2
+
+
+def test_nftables_keywords() -> None:
+    r = _load(
+        "global_defs {\n    nftables ka\n    nftables_priority -5\n    nftables_counters\n}\n"
+    )
+    g = r.config.global_defs
+    assert (g.nftables, g.nftables_priority, g.nftables_counters) == ("ka", -5, True)
+    assert _load("global_defs {\n    nftables\n}\n").config.global_defs.nftables == "pyvrrp"
+    assert _load("global_defs {}\n").config.global_defs.nftables is None
+    r = _load("global_defs {\n    vrrp_iptables\n}\n")
+    assert r.config.global_defs.nftables == "pyvrrp"
+    assert "iptables is not supported, nftables is used instead" in r.format()
+    r = _load("global_defs {\n    nftables a\n    nftables b\n}\n")
+    assert "nftables already specified" in r.format()

@@ -337,6 +337,10 @@ class GlobalDefs:
     #: SIGUSR1's data dump: None is keepalived's default, $TMPDIR/keepalived.data
     state_dump_file: str | None = None
     data_use_instance: bool = False
+    #: nftables [TABLE]: the Accept_Mode filter's table (None: "pyvrrp")
+    nftables: str | None = None
+    nftables_priority: int = -1
+    nftables_counters: bool = False
     #: the process's umask (files it creates: dumps, FIFOs); None: left as inherited
     umask: int | None = None
     stats_dump_file: str = "/tmp/keepalived.stats"

@@ -1066,6 +1066,7 @@ class Daemon:
             self._close()
             return 1
         self._build_sync_groups()
+        self.effects.reconcile_filter(self.instances.values())
         for inst in self.instances.values():
             # As keepalived: addresses left behind by a previous run that died
             # (SIGKILL, crash) go before the election, or a restarted Backup
@@ -1259,6 +1260,7 @@ class Daemon:
                 self.effects.take(inst.cfg)
             self._schedule(inst)
         self._build_sync_groups()
+        self.effects.reconcile_filter(self.instances.values())
         for inst in started:
             tracker = self.trackers.get(inst.cfg.name)
             if tracker is not None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from ipaddress import IPv4Address, ip_address, ip_network
 from typing import Any
@@ -15,6 +15,7 @@ from typing import Any
 from pyvrrp.config import GlobalDefs, InstanceConfig
 from pyvrrp.daemon.clock import Clock
 from pyvrrp.daemon.ratelimit import RateLimitedLog
+from pyvrrp.net.firewall import FirewallError
 from pyvrrp.protocol import State
 
 log = logging.getLogger("pyvrrp")
@@ -68,6 +69,16 @@ def net_vips(cfg: InstanceConfig) -> list[Any]:
     return out
 
 
+def filtered(cfg: InstanceConfig) -> bool:
+    """RFC 9568 6.4.3: a non-owner with Accept_Mode off drops what is sent
+    to its virtual addresses (keepalived: no_accept, or vrrp_strict)."""
+    return not cfg.accept and cfg.priority != 255
+
+
+def vip_addresses(cfg: InstanceConfig) -> list[Any]:
+    return [v.address.ip for v in (*cfg.virtual_addresses, *cfg.excluded_addresses)]
+
+
 def net_routes(cfg: InstanceConfig) -> list[Any]:
     """The instance's virtual routes; one that cannot be expressed is skipped with a warning."""
     from pyvrrp.net.addresses import VirtualRoute as NetRoute
@@ -104,6 +115,8 @@ class Effects:
         self.announcer: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._globals: GlobalDefs | None = None
+        #: the Accept_Mode filter (nftables), while some instance needs it
+        self.filter: Any = None
 
     def start(self, loop: asyncio.AbstractEventLoop, global_defs: GlobalDefs) -> None:
         from pyvrrp.net.addresses import AddressManager
@@ -127,6 +140,9 @@ class Effects:
     def take(self, cfg: InstanceConfig) -> None:
         if self.addresses is None:
             return
+        if self.filter is not None and filtered(cfg):
+            # Before the addresses: nothing reaches them unfiltered.
+            self.netlink.post(self.filter.add, vip_addresses(cfg))
         for vip in net_vips(cfg):
             # adopt: a configured address already there is ours while Master,
             # so a clean shutdown releases it.
@@ -141,14 +157,20 @@ class Effects:
             self.netlink.post(self.addresses.remove_route, route)
         for vip in net_vips(cfg):
             self.netlink.post(self.addresses.remove, vip)
+        if self.filter is not None:
+            self.netlink.post(self.filter.remove, vip_addresses(cfg))
 
     def remove_vips(self, cfg: InstanceConfig, keep: Collection[str]) -> None:
         """A reload dropped some addresses of a Master: remove those now."""
         if self.addresses is None:
             return
+        gone = []
         for vip in net_vips(cfg):
             if str(vip.address) not in keep:
                 self.netlink.post(self.addresses.remove, vip)
+                gone.append(vip.address.ip)
+        if self.filter is not None and gone:
+            self.netlink.post(self.filter.remove, gone)
 
     def release_all(self) -> None:
         """Shutdown: every address and route pyvrrp added goes."""
@@ -158,6 +180,65 @@ class Effects:
             self.netlink.call(self.addresses.release)
         except OSError as exc:
             log.error("releasing addresses: %s", exc)
+        if self.filter is not None:
+            try:
+                self.netlink.call(self.filter.teardown)
+            except FirewallError as exc:
+                log.error("nftables: removing table %s: %s", self.filter.table, exc)
+            self.filter = None
+
+    # -- the Accept_Mode filter -------------------------------------------------------
+
+    def reconcile_filter(self, instances: Iterable[Any]) -> None:
+        """Make the nftables filter what ``instances`` (daemon Instances) need:
+        present when one of them is a non-owner without Accept_Mode, holding
+        the addresses such Masters hold now; absent otherwise. A table of
+        that name left by a run that was killed is replaced or removed."""
+        from pyvrrp.net import firewall
+
+        g = self._globals
+        assert g is not None
+        insts = list(instances)
+        needed = any(filtered(i.cfg) for i in insts)
+        table = g.nftables or firewall.DEFAULT_TABLE
+        if self.filter is not None and (
+            not needed
+            or (self.filter.table, self.filter.priority, self.filter.counters)
+            != (table, g.nftables_priority, g.nftables_counters)
+        ):
+            try:
+                self.netlink.call(self.filter.teardown)
+            except firewall.FirewallError as exc:
+                log.error("nftables: removing table %s: %s", self.filter.table, exc)
+            self.filter = None
+        if self.filter is None:
+            why = firewall.available()
+            if why is not None:
+                if needed:
+                    log.error(
+                        "Accept_Mode off (no_accept / vrrp_strict) needs nftables: %s; "
+                        "packets to the virtual addresses are not filtered",
+                        why,
+                    )
+                return
+            f = firewall.AcceptModeFilter(table, g.nftables_priority, g.nftables_counters)
+            try:
+                if needed:
+                    self.netlink.call(f.setup)
+                    self.filter = f
+                else:
+                    self.netlink.call(f.teardown)  # what a killed run left, if anything
+            except firewall.FirewallError as exc:
+                log.error("nftables table %s: %s", table, exc)
+                return
+        if self.filter is not None:
+            held = [
+                a
+                for i in insts
+                if filtered(i.cfg) and i.router.state is State.MASTER
+                for a in vip_addresses(i.cfg)
+            ]
+            self.netlink.call(self.filter.replace, held)
 
     def close(self) -> None:
         if self.addresses is not None:

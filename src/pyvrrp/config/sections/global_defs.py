@@ -172,6 +172,30 @@ def _umask(ctx: Ctx, node: Node, g: Globals) -> None:
     g.values["umask"] = value
 
 
+def _nftables(ctx: Ctx, node: Node, g: Globals) -> None:
+    """``nftables [TABLE]``: the table of the Accept_Mode filter."""
+    if "nftables" in g.values:
+        raise ctx.fail(node, "nftables already specified - ignoring")
+    name = node.arg_texts[0] if node.arg_texts else "pyvrrp"
+    if not name or len(name) >= 255:
+        raise ctx.fail(node, f"nftables table name {short(name)} empty or too long - ignored")
+    g.values["nftables"] = name
+
+
+def _nftables_priority(ctx: Ctx, node: Node, g: Globals) -> None:
+    g.values["nftables_priority"] = ctx.integer(node, -(2**31), 2**31 - 1)
+
+
+def _iptables(ctx: Ctx, node: Node, g: Globals) -> None:
+    # keepalived built without iptables says the same and uses nftables.
+    ctx.warning(
+        node,
+        f"{node.keyword}: iptables is not supported, nftables is used instead "
+        "(replace vrrp_iptables and vrrp_ipsets with nftables)",
+    )
+    g.values.setdefault("nftables", "pyvrrp")
+
+
 def _state_dump_file(ctx: Ctx, node: Node, g: Globals) -> None:
     if len(node.args) != 1 or not node.args[0].text:
         raise ctx.fail(node, f"{node.keyword} requires a non-empty path")
@@ -283,6 +307,11 @@ KEYWORDS: dict[str, Handler[Globals]] = {
     "stats_dump_file": _same_name(_one_arg),
     "state_dump_file": _state_dump_file,
     "umask": _umask,
+    "nftables": _nftables,
+    "nftables_priority": _nftables_priority,
+    "nftables_counters": _same_name(_flag),
+    "vrrp_iptables": _iptables,
+    "vrrp_ipsets": _iptables,
     # keepalived adds its -i instance and namespace names to the dump files'
     # names; pyvrrp has neither, so the flag is read and changes nothing.
     "data_use_instance": _same_name(_flag),
