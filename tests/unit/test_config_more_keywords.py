@@ -103,3 +103,21 @@ def test_nftables_keywords() -> None:
     assert "iptables is not supported, nftables is used instead" in r.format()
     r = _load("global_defs {\n    nftables a\n    nftables b\n}\n")
     assert "nftables already specified" in r.format()
+
+
+def test_static_ipaddress_and_routes() -> None:
+    r = _load(
+        "static_ipaddress {\n    10.9.9.1/24 dev eth0 scope link\n    10.9.9.2/24\n"
+        "    10.9.9.1/24 dev eth0\n}\n"
+        "static_routes {\n    10.20.0.0/16 via 10.9.9.254 dev eth0\n}\n"
+    )
+    cfg = r.config
+    assert [(str(v.address), v.dev, v.scope) for v in cfg.static_addresses] == [
+        ("10.9.9.1/24", "eth0", "link"),
+        ("10.9.9.2/24", "eth0", None),  # keepalived's default interface
+    ]
+    assert [(x.dest, x.via, x.dev) for x in cfg.static_routes] == [
+        ("10.20.0.0/16", "10.9.9.254", "eth0")
+    ]
+    text = r.format()
+    assert "k.conf:4: warning: static_ipaddress 10.9.9.1/24 dev eth0 listed twice" in text

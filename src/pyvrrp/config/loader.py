@@ -45,8 +45,10 @@ from pyvrrp.config.model import (
     TrackProcessConfig,
     UnicastPeer,
     VirtualAddress,
+    VirtualRoute,
 )
 from pyvrrp.config.sections import (
+    addresses,
     global_defs,
     instance,
     owner_of,
@@ -80,8 +82,6 @@ UNIMPLEMENTED_SECTIONS = frozenset(
         "PING_CHECK",
         "FILE_CHECK",
         "bfd_instance",
-        "static_routes",
-        "static_ipaddress",
         "static_rules",
         "virtual_rules",
         "linkbeat_interfaces",
@@ -566,6 +566,8 @@ class _Top:
     track_files: dict[str, TrackFileConfig] = field(default_factory=dict)
     track_processes: dict[str, TrackProcessConfig] = field(default_factory=dict)
     groups: list[SyncGroupConfig] = field(default_factory=list)
+    static_addresses: list[VirtualAddress] = field(default_factory=list)
+    static_routes: list[VirtualRoute] = field(default_factory=list)
 
 
 _Named = TypeVar("_Named", ScriptConfig, TrackFileConfig, TrackProcessConfig)
@@ -617,6 +619,31 @@ def _vrrp_sync_group(ctx: Ctx, node: Node, top: _Top) -> None:
         top.groups.append(group)
 
 
+def _static_ipaddress(ctx: Ctx, node: Node, top: _Top) -> None:
+    """Addresses pyvrrp keeps on the host whatever the state (each needs ``dev``)."""
+    for item in ctx.block(node):
+        try:
+            vip = addresses.vip(ctx, item)
+        except Fail:
+            continue
+        if vip.dev is None:
+            # keepalived: the default interface (default_interface, eth0)
+            vip = replace(vip, dev="eth0")
+        if any(v.address == vip.address and v.dev == vip.dev for v in top.static_addresses):
+            ctx.warning(item, f"static_ipaddress {vip.address} dev {vip.dev} listed twice")
+            continue
+        top.static_addresses.append(vip)
+
+
+def _static_routes(ctx: Ctx, node: Node, top: _Top) -> None:
+    """Routes pyvrrp keeps on the host whatever the state."""
+    for item in ctx.block(node):
+        try:
+            top.static_routes.append(addresses.route(ctx, item))
+        except Fail:
+            continue
+
+
 #: The top level's table: the sections pyvrrp reads.
 SECTIONS: dict[str, Handler[_Top]] = {
     "global_defs": _global_defs,
@@ -626,6 +653,8 @@ SECTIONS: dict[str, Handler[_Top]] = {
     "track_file": _track_file,
     "vrrp_track_file": _track_file,
     "vrrp_sync_group": _vrrp_sync_group,
+    "static_ipaddress": _static_ipaddress,
+    "static_routes": _static_routes,
 }
 
 #: Every other top-level keyword keepalived takes, and its other daemons'
@@ -732,6 +761,8 @@ def _configure(
         track_files=MappingProxyType(track_files),
         track_processes=MappingProxyType(track_processes),
         sync_groups=tuple(groups),
+        static_addresses=tuple(top.static_addresses),
+        static_routes=tuple(top.static_routes),
         source_files=files,
     )
 

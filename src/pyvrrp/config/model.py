@@ -432,6 +432,9 @@ class Config:
     track_files: Mapping[str, TrackFileConfig] = field(default_factory=_empty_map)
     track_processes: Mapping[str, TrackProcessConfig] = field(default_factory=_empty_map)
     sync_groups: tuple[SyncGroupConfig, ...] = ()
+    #: static_ipaddress / static_routes: on the host whatever the state
+    static_addresses: tuple[VirtualAddress, ...] = ()
+    static_routes: tuple[VirtualRoute, ...] = ()
     source_files: tuple[str, ...] = ()
 
     def instance(self, name: str) -> InstanceConfig | None:

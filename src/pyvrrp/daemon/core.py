@@ -1052,7 +1052,13 @@ class Daemon:
         )
         await self._run_global_script("startup_script")
         await self._startup_delay(g)
-        self.effects.start(self._loop, config.global_defs)
+        self.effects.start(
+            self._loop,
+            config.global_defs,
+            f"{self.control_path}.owned" if self.control_path else None,
+        )
+        self.effects.remove_leftovers(config)
+        self.effects.apply_static(config)
         now = self.clock.monotonic()
         self.started_at = now
         self._init_track_files()
@@ -1227,6 +1233,7 @@ class Daemon:
             return False
         self.config = new
         self.effects.configure(new.global_defs)
+        self.effects.apply_static(new)
         self._start_process_watcher()
         self.mailer.g = new.global_defs
         for name in list(self.instances):

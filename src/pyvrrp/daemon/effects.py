@@ -5,14 +5,17 @@ unsolicited NA). The daemon decides when; this module only does."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
+import json
 import logging
+import os
 from collections.abc import Callable, Collection, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from ipaddress import IPv4Address, ip_address, ip_network
 from typing import Any
 
-from pyvrrp.config import GlobalDefs, InstanceConfig
+from pyvrrp.config import Config, GlobalDefs, InstanceConfig
 from pyvrrp.daemon.clock import Clock
 from pyvrrp.daemon.ratelimit import RateLimitedLog
 from pyvrrp.net.firewall import FirewallError
@@ -81,10 +84,33 @@ def vip_addresses(cfg: InstanceConfig) -> list[Any]:
 
 def net_routes(cfg: InstanceConfig) -> list[Any]:
     """The instance's virtual routes; one that cannot be expressed is skipped with a warning."""
+    return _net_routes(cfg.virtual_routes, cfg.name)
+
+
+def static_entries(config: Config) -> tuple[list[Any], list[Any]]:
+    """static_ipaddress and static_routes as pyroute2 will add them."""
+    from pyvrrp.net.addresses import VirtualAddress as NetVip
+
+    vips = []
+    for v in config.static_addresses:
+        assert v.dev is not None  # the loader refuses a static address without dev
+        vips.append(
+            NetVip(
+                address=v.address,
+                dev=v.dev,
+                label=v.label,
+                scope=v.scope,
+                broadcast=v.brd if isinstance(v.brd, IPv4Address) else None,
+            )
+        )
+    return vips, _net_routes(config.static_routes, "static_routes")
+
+
+def _net_routes(routes: Iterable[Any], owner: str) -> list[Any]:
     from pyvrrp.net.addresses import VirtualRoute as NetRoute
 
     out = []
-    for r in cfg.virtual_routes:
+    for r in routes:
         try:
             dst = "0.0.0.0/0" if r.dest in (None, "default") else r.dest
             out.append(
@@ -100,7 +126,7 @@ def net_routes(cfg: InstanceConfig) -> list[Any]:
                 )
             )
         except ValueError as exc:
-            log.warning("(%s) virtual route %r skipped: %s", cfg.name, r.raw, exc)
+            log.warning("(%s) route %r skipped: %s", owner, r.raw, exc)
     return out
 
 
@@ -117,12 +143,22 @@ class Effects:
         self._globals: GlobalDefs | None = None
         #: the Accept_Mode filter (nftables), while some instance needs it
         self.filter: Any = None
+        #: static_ipaddress / static_routes now on the host (net objects)
+        self._static: tuple[list[Any], list[Any]] = ([], [])
+        #: where what pyvrrp added is written down, for the run after a crash
+        self.owned_path: str | None = None
 
-    def start(self, loop: asyncio.AbstractEventLoop, global_defs: GlobalDefs) -> None:
+    def start(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        global_defs: GlobalDefs,
+        owned_path: str | None = None,
+    ) -> None:
         from pyvrrp.net.addresses import AddressManager
 
         self._loop = loop
         self._globals = global_defs
+        self.owned_path = owned_path
         self.addresses = self.netlink.call(AddressManager)
         try:
             from pyvrrp.net.announce import Announcer
@@ -149,6 +185,7 @@ class Effects:
             self.netlink.post(functools.partial(self.addresses.add, vip, adopt=True))
         for route in net_routes(cfg):
             self.netlink.post(self.addresses.add_route, route)
+        self._post_save()
 
     def release(self, cfg: InstanceConfig) -> None:
         if self.addresses is None:
@@ -159,6 +196,7 @@ class Effects:
             self.netlink.post(self.addresses.remove, vip)
         if self.filter is not None:
             self.netlink.post(self.filter.remove, vip_addresses(cfg))
+        self._post_save()
 
     def remove_vips(self, cfg: InstanceConfig, keep: Collection[str]) -> None:
         """A reload dropped some addresses of a Master: remove those now."""
@@ -171,6 +209,7 @@ class Effects:
                 gone.append(vip.address.ip)
         if self.filter is not None and gone:
             self.netlink.post(self.filter.remove, gone)
+        self._post_save()
 
     def release_all(self) -> None:
         """Shutdown: every address and route pyvrrp added goes."""
@@ -180,12 +219,87 @@ class Effects:
             self.netlink.call(self.addresses.release)
         except OSError as exc:
             log.error("releasing addresses: %s", exc)
+        else:
+            self._static = ([], [])
+            if self.owned_path is not None:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(self.owned_path)
         if self.filter is not None:
             try:
                 self.netlink.call(self.filter.teardown)
             except FirewallError as exc:
                 log.error("nftables: removing table %s: %s", self.filter.table, exc)
             self.filter = None
+
+    # -- static addresses and routes, and what a crashed run left ----------------------
+
+    def apply_static(self, config: Config) -> None:
+        """static_ipaddress / static_routes: on the host from start to stop,
+        whatever the state; after a reload, those gone from the config go and
+        new ones come. One already there (ours from a run that was killed) is
+        adopted, so the stop removes it."""
+        if self.addresses is None:
+            return
+        vips, routes = static_entries(config)
+        old_vips, old_routes = self._static
+        for route in old_routes:
+            if route not in routes:
+                self.netlink.post(self.addresses.remove_route, route)
+        for vip in old_vips:
+            if vip not in vips:
+                self.netlink.post(self.addresses.remove, vip)
+        for vip in vips:
+            self.netlink.post(functools.partial(self.addresses.add, vip, adopt=True))
+        for route in routes:
+            self.netlink.post(functools.partial(self.addresses.add_route, route, adopt=True))
+        self._static = (vips, routes)
+        self._post_save()
+
+    def remove_leftovers(self, config: Config) -> None:
+        """At start: what the last run wrote down as added and did not remove
+        (it was killed) goes, but for the static entries this config keeps
+        (adopted instead). Nothing it did not add is touched."""
+        from pyvrrp.net.addresses import VirtualAddress as NetVip
+        from pyvrrp.net.addresses import VirtualRoute as NetRoute
+
+        if self.addresses is None or self.owned_path is None:
+            return
+        try:
+            with open(self.owned_path) as fh:
+                doc = json.load(fh)
+            old_vips = [NetVip.from_json(d) for d in doc.get("addresses", [])]
+            old_routes = [NetRoute.from_json(d) for d in doc.get("routes", [])]
+        except FileNotFoundError:
+            return
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            log.error("%s: unreadable (%s); leftovers of the last run not removed",
+                      self.owned_path, exc)  # fmt: skip
+            return
+        keep_vips, keep_routes = static_entries(config)
+        for route in old_routes:
+            if route not in keep_routes:
+                log.info("removing route %s left by the last run", route)
+                self.netlink.post(self.addresses.remove_route, route)
+        for vip in old_vips:
+            if vip not in keep_vips:
+                log.info("removing address %s left by the last run", vip)
+                self.netlink.post(self.addresses.remove, vip)
+
+    def _post_save(self) -> None:
+        if self.owned_path is not None and self.addresses is not None:
+            self.netlink.post(self._save_owned)
+
+    def _save_owned(self) -> None:
+        """On the netlink thread, after the changes queued before it."""
+        assert self.owned_path is not None
+        doc = {
+            "addresses": [v.to_json() for v in self.addresses.owned()],
+            "routes": [r.to_json() for r in self.addresses.owned_routes()],
+        }
+        tmp = f"{self.owned_path}.tmp"
+        with open(tmp, "w") as fh:
+            json.dump(doc, fh)
+        os.replace(tmp, self.owned_path)
 
     # -- the Accept_Mode filter -------------------------------------------------------
 

@@ -84,6 +84,27 @@ class VirtualAddress:
     def __str__(self) -> str:
         return f"{self.address} dev {self.dev}"
 
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "address": str(self.address),
+            "dev": self.dev,
+            "label": self.label,
+            "scope": self.scope,
+            "broadcast": None if self.broadcast is None else str(self.broadcast),
+            "nodad": self.nodad,
+        }
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> VirtualAddress:
+        return cls.of(
+            d["address"],
+            d["dev"],
+            label=d.get("label"),
+            scope=d.get("scope"),
+            broadcast=d.get("broadcast"),
+            nodad=bool(d.get("nodad", True)),
+        )
+
 
 @dataclass(frozen=True)
 class VirtualRoute:
@@ -106,6 +127,31 @@ class VirtualRoute:
             if isinstance(kw.get(k), str):
                 kw[k] = ip_address(kw[k])
         return cls(ip_network(dst), **kw)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "dst": str(self.dst),
+            "via": None if self.via is None else str(self.via),
+            "dev": self.dev,
+            "src": None if self.src is None else str(self.src),
+            "table": self.table,
+            "scope": self.scope,
+            "metric": self.metric,
+            "blackhole": self.blackhole,
+        }
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> VirtualRoute:
+        return cls.of(
+            d["dst"],
+            via=d.get("via"),
+            dev=d.get("dev"),
+            src=d.get("src"),
+            table=d.get("table"),
+            scope=d.get("scope"),
+            metric=d.get("metric"),
+            blackhole=bool(d.get("blackhole", False)),
+        )
 
     def __str__(self) -> str:
         parts = [("blackhole " if self.blackhole else "") + str(self.dst)]
@@ -271,12 +317,15 @@ class AddressManager:
             kw["priority"] = r.metric
         return kw
 
-    def add_route(self, route: VirtualRoute) -> bool:
-        """Add ``route``; True if added, False if it was already there."""
+    def add_route(self, route: VirtualRoute, *, adopt: bool = False) -> bool:
+        """Add ``route``; True if added, False if it was already there (then
+        owned only with ``adopt``, as :meth:`add`)."""
         try:
             self._ipr.route("add", **self._route_args(route))
         except NetlinkError as e:
             if e.code == errno.EEXIST:
+                if adopt:
+                    self._owned_routes[route] = None
                 return False
             raise NetError(
                 f"cannot add route {route}: {e.args[-1]}",

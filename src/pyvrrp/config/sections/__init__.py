@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from . import auth, global_defs, instance, script, sync_group, track_file, track_process
+from . import addresses, auth, global_defs, instance, script, sync_group, track_file, track_process
 
 #: Where a keyword belongs, for "it belongs in ..." hints: the first that has it.
 OWNERS: tuple[tuple[Collection[str], str], ...] = (
@@ -48,6 +48,7 @@ def owner_of(keyword: str) -> str | None:
 
 __all__ = [
     "OWNERS",
+    "addresses",
     "auth",
     "global_defs",
     "instance",

@@ -78,6 +78,15 @@ def route(ctx: Ctx, node: Node) -> VirtualRoute:
                     ) from None
             elif w == "to":
                 fields["dest"] = nxt
+            elif w in ("via", "gw", "src"):
+                try:
+                    ipaddress.ip_address(nxt)
+                except ValueError:
+                    # keepalived: "invalid route via address x", the route skipped
+                    raise ctx.fail(
+                        node, f"route {'via' if w == 'gw' else w} address '{short(nxt)}' is invalid"
+                    ) from None
+                fields["via" if w == "gw" else w] = nxt
             else:
                 fields["via" if w == "gw" else w] = nxt
             i += 2
