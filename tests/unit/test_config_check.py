@@ -84,8 +84,8 @@ def test_check_ok(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr()
     assert out.out.splitlines() == [
         f"{path}:24: warning: vrrp_instance keyword 'vmac_xmit_base' is not implemented by "
-        "pyvrrp (network side of VRRP: not yet (VMAC, ipvlan, policy routing rules)); "
-        "ignored",
+        "pyvrrp (network side of VRRP: not yet (VMAC, ipvlan, interfaces that come and "
+        "go)); ignored",
         f"{path}:29: warning: vrrp_instance VI_6: authentication is not supported with VRRPv3; "
         "ignored",
         "VI_1: interface eth0, IPv4, VRRPv3, VRID 51, priority 200, unicast (2 peers), "

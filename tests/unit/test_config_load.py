@@ -86,7 +86,6 @@ def test_keepalived_sample_loads_without_error(path: Path) -> None:
         ("lvs_and_vrrp.conf", 27, "virtual_server_group"),
         ("lvs_and_vrrp.conf", 32, "virtual_server"),
         ("lvs_and_vrrp.conf", 56, "virtual_server"),
-        ("rules.conf", 7, "static_rules"),
     ],
 )
 def test_unimplemented_sections_warned_once(name: str, line: int, section: str) -> None:

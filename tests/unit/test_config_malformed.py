@@ -291,7 +291,7 @@ EXPECTED = {
                 4,
                 "warning",
                 "vrrp_instance keyword 'use_vmac' is not implemented by pyvrrp (network side "
-                "of VRRP: not yet (VMAC, ipvlan, policy routing rules)); ignored",
+                "of VRRP: not yet (VMAC, ipvlan, interfaces that come and go)); ignored",
             )
         ],
     ),

@@ -121,3 +121,42 @@ def test_static_ipaddress_and_routes() -> None:
     ]
     text = r.format()
     assert "k.conf:4: warning: static_ipaddress 10.9.9.1/24 dev eth0 listed twice" in text
+
+
+def test_static_and_virtual_rules_as_keepalived_reads_them() -> None:
+    r = _load(
+        "static_rules {\n"
+        "    from 10.0.5.0/24 table 200 priority 200\n"
+        "    to fd00:9::/64 lookup main preference 10\n"
+        "    from all fwmark 0x10/0xff iif eth0 blackhole priority 5\n"
+        "    not from 10.0.6.0/24 table 7\n"
+        "    from 10.0.7.0/24 table 7 priority 1 uidrange 1-2\n"
+        "    from 10.0.8.0/24 to fd00::/8 table 7 priority 1\n"
+        "    from 10.0.9.0/24 priority 3\n"
+        "}\n"
+    )
+    rules = r.config.static_rules
+    assert [(x.family, x.action, x.table, x.priority) for x in rules] == [
+        (4, "table", 200, 200),
+        (6, "table", 254, 10),
+        (4, "blackhole", None, 5),
+        (4, "table", 7, 16384),  # keepalived's countdown, with its warning
+    ]
+    assert (rules[2].fwmark, rules[2].fwmask, rules[2].iif, rules[2].src) == (16, 255, "eth0", None)
+    assert rules[3].invert and str(rules[3].src) == "10.0.6.0/24"
+    text = r.format()
+    assert "Rule has no preference specified - setting to 16384" in text
+    assert "rule option uidrange is not supported by pyvrrp" in text
+    assert "rule specification has mixed IPv4 and IPv6" in text
+    assert "No action specified for rule" in text
+
+
+def test_virtual_rules_in_an_instance() -> None:
+    inst = INST.replace(
+        "    priority 100\n",
+        "    priority 100\n    virtual_rules {\n"
+        "        from 10.0.9.9 table 100 priority 100\n    }\n",
+    )
+    r = loads(inst, name="k.conf", env={})
+    (rule,) = r.config.instances[0].virtual_rules
+    assert (str(rule.src), rule.table, rule.priority) == ("10.0.9.9/32", 100, 100)

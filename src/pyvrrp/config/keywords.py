@@ -39,7 +39,7 @@ _LVS = "LVS and its health checkers: pyvrrp is a VRRP daemon only"
 _BFD = "keepalived's BFD process: out of pyvrrp's scope"
 _SNMP = "SNMP: out of pyvrrp's scope (pyvrrp exports Prometheus metrics)"
 _DBUS = "D-Bus: out of pyvrrp's scope (pyvrrp has a control socket)"
-_NET = "network side of VRRP: not yet (VMAC, ipvlan, policy routing rules)"
+_NET = "network side of VRRP: not yet (VMAC, ipvlan, interfaces that come and go)"
 _TRACK = "tracking and notification keyword: not yet"
 _PROC = "process and scheduling keyword: not yet"
 _RELOAD = "keepalived's reload and config-directory handling: pyvrrp reloads on SIGHUP"
@@ -49,8 +49,7 @@ _LOG = "a keepalived debugging or logging option: no effect in pyvrrp"
 _NOT_YET: dict[str, str] = {}
 for _words, _why in (
     (
-        "use_vmac use_vmac_addr vmac_xmit_base use_ipvlan virtual_rules "
-        "static_rules "
+        "use_vmac use_vmac_addr vmac_xmit_base use_ipvlan "
         "nftables_ifindex vmac_prefix vmac_addr_prefix garp_group "
         "garp_extra_if vrrp_garp_extra_if vmac_garp_intvl vrrp_vmac_garp_intvl "
         "promote_secondaries no_virtual_ipaddress native_ipv6 mcast_dst_ip track_src_ip "

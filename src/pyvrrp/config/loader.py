@@ -46,12 +46,14 @@ from pyvrrp.config.model import (
     UnicastPeer,
     VirtualAddress,
     VirtualRoute,
+    VirtualRule,
 )
 from pyvrrp.config.sections import (
     addresses,
     global_defs,
     instance,
     owner_of,
+    rules,
     script,
     sync_group,
     track_file,
@@ -82,8 +84,6 @@ UNIMPLEMENTED_SECTIONS = frozenset(
         "PING_CHECK",
         "FILE_CHECK",
         "bfd_instance",
-        "static_rules",
-        "virtual_rules",
         "linkbeat_interfaces",
         "garp_group",
         "SSL",
@@ -361,6 +361,7 @@ def _finish_instance(
         virtual_addresses=tuple(vips),
         excluded_addresses=tuple(raw.excluded),
         virtual_routes=tuple(raw.routes),
+        virtual_rules=tuple(raw.rules),
         track_interfaces=tuple(raw.track_if),
         track_scripts=tuple(tscripts),
         track_files=tuple(tfiles),
@@ -568,6 +569,7 @@ class _Top:
     groups: list[SyncGroupConfig] = field(default_factory=list)
     static_addresses: list[VirtualAddress] = field(default_factory=list)
     static_routes: list[VirtualRoute] = field(default_factory=list)
+    static_rules: list[VirtualRule] = field(default_factory=list)
 
 
 _Named = TypeVar("_Named", ScriptConfig, TrackFileConfig, TrackProcessConfig)
@@ -644,6 +646,15 @@ def _static_routes(ctx: Ctx, node: Node, top: _Top) -> None:
             continue
 
 
+def _static_rules(ctx: Ctx, node: Node, top: _Top) -> None:
+    """Policy routing rules pyvrrp keeps on the host whatever the state."""
+    for item in ctx.block(node):
+        try:
+            top.static_rules.append(rules.rule(ctx, item, rules.preferences(ctx)))
+        except Fail:
+            continue
+
+
 #: The top level's table: the sections pyvrrp reads.
 SECTIONS: dict[str, Handler[_Top]] = {
     "global_defs": _global_defs,
@@ -655,6 +666,7 @@ SECTIONS: dict[str, Handler[_Top]] = {
     "vrrp_sync_group": _vrrp_sync_group,
     "static_ipaddress": _static_ipaddress,
     "static_routes": _static_routes,
+    "static_rules": _static_rules,
 }
 
 #: Every other top-level keyword keepalived takes, and its other daemons'
@@ -763,6 +775,7 @@ def _configure(
         sync_groups=tuple(groups),
         static_addresses=tuple(top.static_addresses),
         static_routes=tuple(top.static_routes),
+        static_rules=tuple(top.static_rules),
         source_files=files,
     )
 

@@ -85,6 +85,30 @@ class VirtualRoute:
 
 
 @dataclass(frozen=True)
+class VirtualRule:
+    """One ``static_rules`` / ``virtual_rules`` line (a policy routing rule).
+    ``src``/``dst`` None is ``all``; ``action`` is ``table``, ``blackhole``,
+    ``unreachable``, ``prohibit`` or ``nop``."""
+
+    raw: str
+    family: int = 4
+    action: str = "table"
+    src: ipaddress.IPv4Network | ipaddress.IPv6Network | None = None
+    dst: ipaddress.IPv4Network | ipaddress.IPv6Network | None = None
+    table: int | None = None
+    priority: int | None = None
+    fwmark: int | None = None
+    fwmask: int | None = None
+    iif: str | None = None
+    oif: str | None = None
+    tos: int | None = None
+    invert: bool = False
+    no_track: bool = False
+    file: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
 class TrackInterface:
     name: str
     weight: int | None = None
@@ -372,6 +396,7 @@ class InstanceConfig:
     virtual_addresses: tuple[VirtualAddress, ...] = ()
     excluded_addresses: tuple[VirtualAddress, ...] = ()
     virtual_routes: tuple[VirtualRoute, ...] = ()
+    virtual_rules: tuple[VirtualRule, ...] = ()
     track_interfaces: tuple[TrackInterface, ...] = ()
     track_scripts: tuple[TrackScript, ...] = ()
     track_files: tuple[TrackFile, ...] = ()
@@ -435,6 +460,7 @@ class Config:
     #: static_ipaddress / static_routes: on the host whatever the state
     static_addresses: tuple[VirtualAddress, ...] = ()
     static_routes: tuple[VirtualRoute, ...] = ()
+    static_rules: tuple[VirtualRule, ...] = ()
     source_files: tuple[str, ...] = ()
 
     def instance(self, name: str) -> InstanceConfig | None:

@@ -1251,11 +1251,12 @@ class Daemon:
                 continue
             inst = existing
             old_vips = {str(v.address) for v in inst.cfg.virtual_addresses}
+            old_rules = inst.cfg.virtual_rules
             was_master = inst.router.state is State.MASTER
             if was_master:
                 # Addresses that left the config go now; new ones are taken below.
                 keep = {str(x.address) for x in cfg.virtual_addresses}
-                self.effects.remove_vips(inst.cfg, keep)
+                self.effects.remove_vips(inst.cfg, keep, cfg.virtual_rules)
             acts = inst.reconfigure(cfg, now)
             self._build_tracker(cfg)
             tracker = self.trackers.get(cfg.name)
@@ -1263,7 +1264,11 @@ class Daemon:
                 acts += tracker.apply(inst.router, now)
             self._perform(inst, acts, now)
             new_vips = {str(v.address) for v in cfg.virtual_addresses}
-            if was_master and inst.router.state is State.MASTER and new_vips != old_vips:
+            if (
+                was_master
+                and inst.router.state is State.MASTER
+                and (new_vips != old_vips or cfg.virtual_rules != old_rules)
+            ):
                 self.effects.take(inst.cfg)
             self._schedule(inst)
         self._build_sync_groups()

@@ -87,6 +87,29 @@ def net_routes(cfg: InstanceConfig) -> list[Any]:
     return _net_routes(cfg.virtual_routes, cfg.name)
 
 
+def net_rules(rules: Iterable[Any]) -> list[Any]:
+    """static_rules / virtual_rules as pyroute2 will add them."""
+    from pyvrrp.net.addresses import PolicyRule
+
+    return [
+        PolicyRule(
+            family=r.family,
+            priority=r.priority,
+            action=r.action,
+            table=r.table,
+            src=r.src,
+            dst=r.dst,
+            fwmark=r.fwmark,
+            fwmask=r.fwmask,
+            iif=r.iif,
+            oif=r.oif,
+            tos=r.tos,
+            invert=r.invert,
+        )
+        for r in rules
+    ]
+
+
 def static_entries(config: Config) -> tuple[list[Any], list[Any]]:
     """static_ipaddress and static_routes as pyroute2 will add them."""
     from pyvrrp.net.addresses import VirtualAddress as NetVip
@@ -145,6 +168,7 @@ class Effects:
         self.filter: Any = None
         #: static_ipaddress / static_routes now on the host (net objects)
         self._static: tuple[list[Any], list[Any]] = ([], [])
+        self._static_rules: list[Any] = []
         #: where what pyvrrp added is written down, for the run after a crash
         self.owned_path: str | None = None
 
@@ -185,11 +209,15 @@ class Effects:
             self.netlink.post(functools.partial(self.addresses.add, vip, adopt=True))
         for route in net_routes(cfg):
             self.netlink.post(self.addresses.add_route, route)
+        for rule in net_rules(cfg.virtual_rules):
+            self.netlink.post(functools.partial(self.addresses.add_rule, rule, adopt=True))
         self._post_save()
 
     def release(self, cfg: InstanceConfig) -> None:
         if self.addresses is None:
             return
+        for rule in net_rules(cfg.virtual_rules):
+            self.netlink.post(self.addresses.remove_rule, rule)
         for route in net_routes(cfg):
             self.netlink.post(self.addresses.remove_route, route)
         for vip in net_vips(cfg):
@@ -198,11 +226,16 @@ class Effects:
             self.netlink.post(self.filter.remove, vip_addresses(cfg))
         self._post_save()
 
-    def remove_vips(self, cfg: InstanceConfig, keep: Collection[str]) -> None:
-        """A reload dropped some addresses of a Master: remove those now."""
+    def remove_vips(
+        self, cfg: InstanceConfig, keep: Collection[str], new_rules: Iterable[Any] = ()
+    ) -> None:
+        """A reload dropped some addresses (or rules) of a Master: remove those now."""
         if self.addresses is None:
             return
         gone = []
+        for rule in net_rules(cfg.virtual_rules):
+            if rule not in net_rules(new_rules):
+                self.netlink.post(self.addresses.remove_rule, rule)
         for vip in net_vips(cfg):
             if str(vip.address) not in keep:
                 self.netlink.post(self.addresses.remove, vip)
@@ -221,6 +254,7 @@ class Effects:
             log.error("releasing addresses: %s", exc)
         else:
             self._static = ([], [])
+            self._static_rules = []
             if self.owned_path is not None:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(self.owned_path)
@@ -241,6 +275,10 @@ class Effects:
         if self.addresses is None:
             return
         vips, routes = static_entries(config)
+        rules = net_rules(config.static_rules)
+        for rule in self._static_rules:
+            if rule not in rules:
+                self.netlink.post(self.addresses.remove_rule, rule)
         old_vips, old_routes = self._static
         for route in old_routes:
             if route not in routes:
@@ -252,13 +290,17 @@ class Effects:
             self.netlink.post(functools.partial(self.addresses.add, vip, adopt=True))
         for route in routes:
             self.netlink.post(functools.partial(self.addresses.add_route, route, adopt=True))
+        for rule in rules:
+            self.netlink.post(functools.partial(self.addresses.add_rule, rule, adopt=True))
         self._static = (vips, routes)
+        self._static_rules = rules
         self._post_save()
 
     def remove_leftovers(self, config: Config) -> None:
         """At start: what the last run wrote down as added and did not remove
         (it was killed) goes, but for the static entries this config keeps
         (adopted instead). Nothing it did not add is touched."""
+        from pyvrrp.net.addresses import PolicyRule
         from pyvrrp.net.addresses import VirtualAddress as NetVip
         from pyvrrp.net.addresses import VirtualRoute as NetRoute
 
@@ -269,6 +311,7 @@ class Effects:
                 doc = json.load(fh)
             old_vips = [NetVip.from_json(d) for d in doc.get("addresses", [])]
             old_routes = [NetRoute.from_json(d) for d in doc.get("routes", [])]
+            old_rules = [PolicyRule.from_json(d) for d in doc.get("rules", [])]
         except FileNotFoundError:
             return
         except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -276,6 +319,11 @@ class Effects:
                       self.owned_path, exc)  # fmt: skip
             return
         keep_vips, keep_routes = static_entries(config)
+        keep_rules = net_rules(config.static_rules)
+        for rule in old_rules:
+            if rule not in keep_rules:
+                log.info("removing rule %s left by the last run", rule)
+                self.netlink.post(self.addresses.remove_rule, rule)
         for route in old_routes:
             if route not in keep_routes:
                 log.info("removing route %s left by the last run", route)
@@ -295,6 +343,7 @@ class Effects:
         doc = {
             "addresses": [v.to_json() for v in self.addresses.owned()],
             "routes": [r.to_json() for r in self.addresses.owned_routes()],
+            "rules": [r.to_json() for r in self.addresses.owned_rules()],
         }
         tmp = f"{self.owned_path}.tmp"
         with open(tmp, "w") as fh:

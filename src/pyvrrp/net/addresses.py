@@ -161,6 +161,55 @@ class VirtualRoute:
         return " ".join(parts)
 
 
+FIB_RULE_INVERT = 0x2
+
+
+@dataclass(frozen=True)
+class PolicyRule:
+    """A policy routing rule (``ip rule``). ``src``/``dst`` None is all;
+    ``action`` is ``table``, ``blackhole``, ``unreachable``, ``prohibit`` or ``nop``."""
+
+    family: int
+    priority: int
+    action: str = "table"
+    table: int | None = None
+    src: IPNet | None = None
+    dst: IPNet | None = None
+    fwmark: int | None = None
+    fwmask: int | None = None
+    iif: str | None = None
+    oif: str | None = None
+    tos: int | None = None
+    invert: bool = False
+
+    def __str__(self) -> str:
+        parts = [f"pref {self.priority}"]
+        if self.invert:
+            parts.append("not")
+        parts.append(f"from {self.src or 'all'}")
+        if self.dst is not None:
+            parts.append(f"to {self.dst}")
+        for name in ("fwmark", "iif", "oif", "tos"):
+            if getattr(self, name) is not None:
+                parts.append(f"{name} {getattr(self, name)}")
+        parts.append(f"lookup {self.table}" if self.action == "table" else self.action)
+        return " ".join(parts)
+
+    def to_json(self) -> dict[str, Any]:
+        d = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        d["src"] = None if self.src is None else str(self.src)
+        d["dst"] = None if self.dst is None else str(self.dst)
+        return d
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> PolicyRule:
+        d = dict(d)
+        for k in ("src", "dst"):
+            if d.get(k) is not None:
+                d[k] = ip_network(d[k])
+        return cls(**d)
+
+
 class AddressManager:
     """Adds and removes virtual addresses and routes; tracks what it added.
 
@@ -174,6 +223,7 @@ class AddressManager:
         self._ipr: Any = IPRoute(netns=netns) if netns else IPRoute()
         self._owned: dict[tuple[IPAddr, int, str], VirtualAddress] = {}
         self._owned_routes: dict[VirtualRoute, None] = {}
+        self._owned_rules: dict[PolicyRule, None] = {}
 
     # -- lifecycle ---------------------------------------------------------
     def close(self) -> None:
@@ -378,11 +428,71 @@ class AddressManager:
     def owned_routes(self) -> builtins.list[VirtualRoute]:
         return list(self._owned_routes)
 
+    # -- policy routing rules ----------------------------------------------
+    def _rule_args(self, r: PolicyRule) -> dict[str, Any]:
+        kw: dict[str, Any] = {
+            "family": socket.AF_INET if r.family == 4 else socket.AF_INET6,
+            "priority": r.priority,
+            "action": {"table": "to_tbl"}.get(r.action, r.action),
+        }
+        if r.table is not None:
+            kw["table"] = r.table
+        for name, net in (("src", r.src), ("dst", r.dst)):
+            if net is not None:
+                kw[name] = str(net.network_address)
+                kw[f"{name}_len"] = net.prefixlen
+        if r.fwmark is not None:
+            kw["fwmark"] = r.fwmark
+        if r.fwmask is not None:
+            kw["fwmask"] = r.fwmask
+        if r.iif is not None:
+            kw["iifname"] = r.iif
+        if r.oif is not None:
+            kw["oifname"] = r.oif
+        if r.tos is not None:
+            kw["tos"] = r.tos
+        if r.invert:
+            kw["flags"] = FIB_RULE_INVERT
+        return kw
+
+    def add_rule(self, rule: PolicyRule, *, adopt: bool = False) -> bool:
+        """Add ``rule``; True if added, False if it was already there (then
+        owned only with ``adopt``)."""
+        try:
+            self._ipr.rule("add", **self._rule_args(rule))
+        except NetlinkError as e:
+            if e.code == errno.EEXIST:
+                if adopt:
+                    self._owned_rules[rule] = None
+                return False
+            raise NetError(f"cannot add rule {rule}: {e.args[-1]}", errno=e.code) from e
+        self._owned_rules[rule] = None
+        return True
+
+    def remove_rule(self, rule: PolicyRule) -> bool:
+        """Remove ``rule``; True if removed, False if it was not there."""
+        self._owned_rules.pop(rule, None)
+        try:
+            self._ipr.rule("del", **self._rule_args(rule))
+        except NetlinkError as e:
+            if e.code in (errno.ENOENT, errno.ESRCH):
+                return False
+            raise NetError(f"cannot remove rule {rule}: {e.args[-1]}", errno=e.code) from e
+        return True
+
+    def owned_rules(self) -> builtins.list[PolicyRule]:
+        return list(self._owned_rules)
+
     # -- release -----------------------------------------------------------
     def release(self) -> None:
         """Remove every route and address this manager added. Keeps going past
         failures and raises the first one at the end."""
         first: NetError | None = None
+        for rule in list(self._owned_rules):
+            try:
+                self.remove_rule(rule)
+            except NetError as e:
+                first = first or e
         for route in list(self._owned_routes):
             try:
                 self.remove_route(route)

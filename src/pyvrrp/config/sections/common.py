@@ -36,6 +36,8 @@ class Ctx:
     def __init__(self, diags: Diagnostics, owner_of: Callable[[str], str | None]) -> None:
         self.d = diags
         self.owner_of = owner_of
+        #: keepalived's countdown of preferences for rules given none (one per load)
+        self.rule_preferences: Any = None
 
     def error(self, node: Node, message: str) -> None:
         self.d.error(node.file, node.line, message)
@@ -45,6 +47,12 @@ class Ctx:
 
     def fail(self, node: Node, message: str) -> Fail:
         self.error(node, message)
+        return Fail()
+
+    def skip(self, node: Node, message: str) -> Fail:
+        """A line keepalived reports and skips, the rest of the file in use:
+        a warning, and the line is dropped."""
+        self.warning(node, f"{message}; line skipped")
         return Fail()
 
     def one_arg(self, node: Node, what: str | None = None) -> str:

@@ -17,9 +17,10 @@ from pyvrrp.config.model import (
     UnicastPeer,
     VirtualAddress,
     VirtualRoute,
+    VirtualRule,
 )
 
-from . import addresses, auth, tracking
+from . import addresses, auth, rules, tracking
 from .common import Ctx, Fail, Handler, dispatch, refused, short
 
 
@@ -32,6 +33,7 @@ class RawInstance:
     vips: list[VirtualAddress] = field(default_factory=list)
     excluded: list[VirtualAddress] = field(default_factory=list)
     routes: list[VirtualRoute] = field(default_factory=list)
+    rules: list[VirtualRule] = field(default_factory=list)
     peers: list[UnicastPeer] = field(default_factory=list)
     track_if: list[TrackInterface] = field(default_factory=list)
     track_scripts: list[TrackScript] = field(default_factory=list)
@@ -143,6 +145,14 @@ def _virtual_ipaddress(ctx: Ctx, node: Node, raw: RawInstance) -> None:
             continue
 
 
+def _virtual_rules(ctx: Ctx, node: Node, raw: RawInstance) -> None:
+    for item in ctx.block(node):
+        try:
+            raw.rules.append(rules.rule(ctx, item, rules.preferences(ctx)))
+        except Fail:
+            continue
+
+
 def _virtual_routes(ctx: Ctx, node: Node, raw: RawInstance) -> None:
     for item in ctx.block(node):
         try:
@@ -232,6 +242,7 @@ KEYWORDS: dict[str, Handler[RawInstance]] = {
     "virtual_ipaddress": _virtual_ipaddress,
     "virtual_ipaddress_excluded": _virtual_ipaddress,
     "virtual_routes": _virtual_routes,
+    "virtual_rules": _virtual_rules,
     "track_interface": _track_interface,
     "track_script": _track_script,
     "track_file": _track_file,
