@@ -118,6 +118,9 @@ GLOBAL_VALUES: dict[str, st.SearchStrategy[str]] = {
     "nftables": st.sampled_from(["", "ka", "x" * 300]),
     "nftables_priority": st.sampled_from(["-1", "0", "-300", "x"]),
     "nftables_counters": st.just(""),
+    "log_unknown_vrids": st.just(""),
+    "process_monitor_rcv_bufs": st.sampled_from(["0", "500000", "-1", "x"]),
+    "process_monitor_rcv_bufs_force": _BOOL,
 }
 
 _WEIGHT = st.sampled_from(["-255", "-254", "-253", "-1", "0", "1", "253", "254", "10 reverse", "x"])

@@ -160,3 +160,13 @@ def test_virtual_rules_in_an_instance() -> None:
     r = loads(inst, name="k.conf", env={})
     (rule,) = r.config.instances[0].virtual_rules
     assert (str(rule.src), rule.table, rule.priority) == ("10.0.9.9/32", 100, 100)
+
+
+def test_log_unknown_vrids_and_process_monitor_buffers() -> None:
+    r = _load(
+        "global_defs {\n    log_unknown_vrids\n    process_monitor_rcv_bufs 500000\n"
+        "    process_monitor_rcv_bufs_force\n}\n"
+    )
+    g = r.config.global_defs
+    assert (g.log_unknown_vrids, g.process_monitor_rcv_bufs) == (True, 500000)
+    assert g.process_monitor_rcv_bufs_force

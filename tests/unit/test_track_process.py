@@ -5,6 +5,7 @@ lets us have them, else /proc every second)."""
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import subprocess
 import time
@@ -174,3 +175,15 @@ def test_keepalived_track_process_weight_range(weight: int, ok: bool) -> None:
     else:
         with pytest.raises(ValueError, match=f"track_process p: weight {weight} out of range"):
             TrackedProcess("p", weight)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the process events socket needs root")
+def test_process_monitor_rcv_bufs_sizes_the_events_socket() -> None:
+    import socket
+
+    sock = ProcessWatcher._open_events(300_000, force=True)
+    try:
+        # Linux doubles the asked size for its bookkeeping; FORCE passes rmem_max.
+        assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF) == 600_000
+    finally:
+        sock.close()

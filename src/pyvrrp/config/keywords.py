@@ -65,14 +65,13 @@ for _words, _why in (
         "process "
         "param_match quorum quorum_max delay terminate_delay fork_delay full_command "
         "track_group group "
-        "dont_track_primary log_unknown_vrids "
+        "dont_track_primary "
         "owner_ignore_adverts vrrp_owner_ignore_adverts timer_expired_backup "
         "thread_timer_expired",
         _TRACK,
     ),
     (
-        "process_names use_symlink_paths process_monitor_rcv_bufs "
-        "process_monitor_rcv_bufs_force random_seed",
+        "process_names use_symlink_paths random_seed",
         _PROC,
     ),
     (

@@ -365,6 +365,11 @@ class GlobalDefs:
     nftables: str | None = None
     nftables_priority: int = -1
     nftables_counters: bool = False
+    #: log_unknown_vrids: log adverts for VRIDs not configured on their interface
+    log_unknown_vrids: bool = False
+    #: the process-events socket's receive buffer (None: 1 MiB)
+    process_monitor_rcv_bufs: int | None = None
+    process_monitor_rcv_bufs_force: bool = False
     #: the process's umask (files it creates: dumps, FIFOs); None: left as inherited
     umask: int | None = None
     stats_dump_file: str = "/tmp/keepalived.stats"

@@ -521,6 +521,17 @@ class Daemon:
                 continue
             inst = table.get(payload[1])
             if inst is None:
+                if self.config is not None and self.config.global_defs.log_unknown_vrids:
+                    self.ratelog.log(
+                        (key, "vrid", payload[1]),
+                        now,
+                        logging.INFO,
+                        "%s IPv%d: advert for VRID %d, not configured here, from %s",
+                        key[0],
+                        key[1],
+                        payload[1],
+                        pkt.src,
+                    )
                 continue
             at = now
             age = real_ns - pkt.rx_ns
@@ -944,7 +955,14 @@ class Daemon:
             )
         if not matches:
             return
-        self._proc_watcher = ProcessWatcher(self._loop, matches, self._on_process_count)
+        g = self.config.global_defs
+        self._proc_watcher = ProcessWatcher(
+            self._loop,
+            matches,
+            self._on_process_count,
+            rcvbuf=g.process_monitor_rcv_bufs or 1 << 20,
+            rcvbuf_force=g.process_monitor_rcv_bufs_force,
+        )
         for name, count in self._proc_watcher.counts().items():
             pc = self.config.track_processes[name]
             self._proc_have[name] = TrackedProcess(

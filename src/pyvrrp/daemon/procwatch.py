@@ -119,6 +119,9 @@ def _read_process(pid: int) -> tuple[str, list[str]] | None:
     return comm, cmdline
 
 
+SO_RCVBUFFORCE = 33  # <asm-generic/socket.h>: past net.core.rmem_max, as root
+
+
 class ProcessWatcher:
     """Counts the matching processes of each ``ProcessMatch`` and calls
     ``on_count(name, count)`` when a count changes."""
@@ -128,8 +131,14 @@ class ProcessWatcher:
         loop: asyncio.AbstractEventLoop,
         matches: Iterable[ProcessMatch],
         on_count: Callable[[str, int], None],
+        *,
+        rcvbuf: int = 1 << 20,
+        rcvbuf_force: bool = False,
     ) -> None:
+        """``rcvbuf``: the events socket's receive buffer (keepalived's
+        process_monitor_rcv_bufs; ``rcvbuf_force``: past rmem_max, as root)."""
         self._loop = loop
+        self._rcvbuf = (rcvbuf, rcvbuf_force)
         self._matches = {m.name: m for m in matches}
         self._on_count = on_count
         self.pids: dict[str, set[int]] = {n: set() for n in self._matches}
@@ -181,10 +190,9 @@ class ProcessWatcher:
 
     # -- the kernel's events ----------------------------------------------------------
 
-    @staticmethod
-    def _connect() -> socket.socket:
+    def _connect(self) -> socket.socket:
         if _netns("self") == _netns("1"):
-            return ProcessWatcher._open_events()
+            return ProcessWatcher._open_events(*self._rcvbuf)
         # Another network namespace: the events socket goes in the initial one.
         result: list[socket.socket | OSError] = []
 
@@ -195,7 +203,7 @@ class ProcessWatcher:
                     _setns(fd)  # this thread only, and it ends here
                 finally:
                     os.close(fd)
-                result.append(ProcessWatcher._open_events())
+                result.append(ProcessWatcher._open_events(*self._rcvbuf))
             except OSError as exc:
                 result.append(exc)
 
@@ -207,11 +215,12 @@ class ProcessWatcher:
         return result[0]
 
     @staticmethod
-    def _open_events() -> socket.socket:
+    def _open_events(rcvbuf: int = 1 << 20, force: bool = False) -> socket.socket:
         sock = socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, NETLINK_CONNECTOR)
         try:
             sock.setblocking(False)
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+            opt = SO_RCVBUFFORCE if force else socket.SO_RCVBUF
+            sock.setsockopt(socket.SOL_SOCKET, opt, rcvbuf)
             sock.bind((0, CN_IDX_PROC))
             op = struct.pack("=I", PROC_CN_MCAST_LISTEN)
             cn = _CN_MSG.pack(CN_IDX_PROC, CN_VAL_PROC, 0, 0, len(op), 0) + op

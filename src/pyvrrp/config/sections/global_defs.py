@@ -310,6 +310,9 @@ KEYWORDS: dict[str, Handler[Globals]] = {
     "nftables": _nftables,
     "nftables_priority": _nftables_priority,
     "nftables_counters": _same_name(_flag),
+    "log_unknown_vrids": _same_name(_flag),
+    "process_monitor_rcv_bufs": _ints(0, 2**31 - 1),
+    "process_monitor_rcv_bufs_force": _same_name(_flag),
     "vrrp_iptables": _iptables,
     "vrrp_ipsets": _iptables,
     # keepalived adds its -i instance and namespace names to the dump files'
