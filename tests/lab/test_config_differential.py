@@ -94,6 +94,8 @@ VALUES: dict[str, st.SearchStrategy[str]] = {
     "notify_master": st.sampled_from(["/bin/true", '"/bin/true x"', ""]),
     "notify_deleted": st.sampled_from(["", "/bin/true"]),
     "v3_checksum_as_v2": _BOOL,
+    "kernel_rx_buf_size": st.sampled_from(["0", "300000", "-1", "x", "4294967296"]),
+    "promote_secondaries": st.just(""),
 }
 #: global_defs keywords -> their values
 GLOBAL_VALUES: dict[str, st.SearchStrategy[str]] = {

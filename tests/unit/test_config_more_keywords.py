@@ -170,3 +170,17 @@ def test_log_unknown_vrids_and_process_monitor_buffers() -> None:
     g = r.config.global_defs
     assert (g.log_unknown_vrids, g.process_monitor_rcv_bufs) == (True, 500000)
     assert g.process_monitor_rcv_bufs_force
+
+
+def test_instance_net_keywords() -> None:
+    extra = "    promote_secondaries\n    kernel_rx_buf_size 300000\n"
+    inst = INST.replace("    priority 100\n", "    priority 100\n" + extra)
+    r = loads(inst, name="k.conf", env={})
+    vi = r.config.instances[0]
+    assert (vi.promote_secondaries, vi.kernel_rx_buf_size) == (True, 300000)
+    bad = loads(inst.replace("300000", "x"), name="k.conf", env={})
+    assert "invalid kernel_rx_buf_size" in bad.format()
+    novip = "vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 51\n}\n"
+    assert "has no virtual_ipaddress" in loads(novip, name="k.conf", env={}).format()
+    quiet = novip.replace("51\n", "51\n    no_virtual_ipaddress\n")
+    assert "has no virtual_ipaddress" not in loads(quiet, name="k.conf", env={}).format()

@@ -183,7 +183,8 @@ def _finish_instance(
             family = raw.peers[0].address.version
         else:
             family = 4
-        ctx.warning(node, f"vrrp_instance {name} has no virtual_ipaddress")
+        if not v.get("no_virtual_ipaddress"):
+            ctx.warning(node, f"vrrp_instance {name} has no virtual_ipaddress")
     seen: dict[Any, VirtualAddress] = {}
     unique: list[VirtualAddress] = []
     for vip in vips:
@@ -362,6 +363,8 @@ def _finish_instance(
         excluded_addresses=tuple(raw.excluded),
         virtual_routes=tuple(raw.routes),
         virtual_rules=tuple(raw.rules),
+        kernel_rx_buf_size=v.get("kernel_rx_buf_size"),
+        promote_secondaries=bool(v.get("promote_secondaries")),
         track_interfaces=tuple(raw.track_if),
         track_scripts=tuple(tscripts),
         track_files=tuple(tfiles),

@@ -402,6 +402,10 @@ class InstanceConfig:
     excluded_addresses: tuple[VirtualAddress, ...] = ()
     virtual_routes: tuple[VirtualRoute, ...] = ()
     virtual_rules: tuple[VirtualRule, ...] = ()
+    #: kernel_rx_buf_size: the VRRP socket's receive buffer, bytes (None: pyvrrp's)
+    kernel_rx_buf_size: int | None = None
+    #: promote_secondaries: net.ipv4.conf.IF.promote_secondaries set while running
+    promote_secondaries: bool = False
     track_interfaces: tuple[TrackInterface, ...] = ()
     track_scripts: tuple[TrackScript, ...] = ()
     track_files: tuple[TrackFile, ...] = ()

@@ -10,6 +10,7 @@ announce, notify) is performed here; nothing here decides protocol.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import grp
 import heapq
@@ -150,6 +151,7 @@ class Daemon:
         self.instances: dict[str, Instance] = {}
         self.trackers: dict[str, Tracker] = {}
         self.sync_groups: list[SyncGroup] = []
+        self._promoted: set[str] = set()  # interfaces whose promote_secondaries we set
         self.sockets: dict[tuple[str, int], Any] = {}
         self.demux: dict[tuple[str, int], dict[int, Instance]] = {}
         self._heap: list[tuple[float, int, str]] = []
@@ -242,7 +244,17 @@ class Daemon:
 
     def _add_instance(self, cfg: InstanceConfig, now: float) -> Instance:
         inst = Instance(cfg, self._primary(cfg), now)
-        self._socket_for(cfg)
+        sock = self._socket_for(cfg)
+        if cfg.kernel_rx_buf_size is not None:
+            # Shared by the instances of the interface: the largest asked for.
+            key = (cfg.interface or "", cfg.family)
+            size = max(
+                [cfg.kernel_rx_buf_size]
+                + [i.cfg.kernel_rx_buf_size or 0 for i in self.demux.get(key, {}).values()]
+            )
+            sock.set_rcvbuf(size)
+        if cfg.promote_secondaries and cfg.family == 4 and cfg.interface:
+            self._promote_secondaries(cfg.interface)
         key = (cfg.interface or "", cfg.family)
         if cfg.vrid in self.demux[key]:
             raise StartupError(
@@ -1186,7 +1198,30 @@ class Daemon:
         await self._run_global_script("shutdown_script")
         log.info("pyvrrp stopped")
 
+    def _promote_secondaries(self, ifname: str) -> None:
+        """keepalived's promote_secondaries: set while pyvrrp runs, and reset
+        on stop if pyvrrp was the one that set it."""
+        path = f"/proc/sys/net/ipv4/conf/{ifname}/promote_secondaries"
+        try:
+            with open(path) as fh:
+                if fh.read().strip() == "1":
+                    return
+            with open(path, "w") as fh:
+                fh.write("1\n")
+        except OSError as exc:
+            log.error("promote_secondaries on %s: %s", ifname, exc.strerror)
+            return
+        self._promoted.add(ifname)
+
+    def _unpromote_secondaries(self) -> None:
+        for ifname in sorted(self._promoted):
+            path = f"/proc/sys/net/ipv4/conf/{ifname}/promote_secondaries"
+            with contextlib.suppress(OSError), open(path, "w") as fh:
+                fh.write("0\n")
+        self._promoted.clear()
+
     def _close(self) -> None:
+        self._unpromote_secondaries()
         if self._timer is not None:
             self._timer.cancel()
         for sock in self.sockets.values():

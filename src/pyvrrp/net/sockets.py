@@ -92,6 +92,16 @@ def _ifindex(ifname: str) -> int:
 class _VrrpSocket:
     family: int
 
+    def set_rcvbuf(self, size: int) -> None:
+        """The receive buffer (keepalived's kernel_rx_buf_size); past
+        net.core.rmem_max as root, else what is allowed."""
+        for opt in (SO_RCVBUFFORCE, socket.SO_RCVBUF):
+            try:
+                self._sock.setsockopt(socket.SOL_SOCKET, opt, size)
+                break
+            except OSError:
+                continue
+
     def __init__(self, ifname: str, af: int, proto: int) -> None:
         self.ifname = ifname
         self.ifindex = _ifindex(ifname)
@@ -111,12 +121,7 @@ class _VrrpSocket:
         # timers run together); the default receive buffer (net.core.rmem_default,
         # about 200 small packets) dropped part of each burst at 1000 instances.
         # SO_RCVBUFFORCE passes rmem_max as root; otherwise take what is allowed.
-        for opt in (SO_RCVBUFFORCE, socket.SO_RCVBUF):
-            try:
-                self._sock.setsockopt(socket.SOL_SOCKET, opt, RCVBUF)
-                break
-            except OSError:
-                continue
+        self.set_rcvbuf(RCVBUF)
         # The kernel's receive time of each packet, read by recv(stamped=True):
         # a Backup's down timer runs from when the advert arrived, not from when
         # a woken process got round to it (100-600 us later, measured on a VM).

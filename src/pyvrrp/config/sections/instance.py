@@ -145,6 +145,20 @@ def _virtual_ipaddress(ctx: Ctx, node: Node, raw: RawInstance) -> None:
             continue
 
 
+def _kernel_rx_buf_size(ctx: Ctx, node: Node, raw: RawInstance) -> None:
+    if len(node.args) != 1 or not node.args[0].text.isdigit():
+        raise ctx.fail(node, f"({raw.name}) invalid kernel_rx_buf_size specified")
+    value = int(node.args[0].text)
+    if value > 2**32 - 1:
+        raise ctx.fail(node, f"({raw.name}) invalid kernel_rx_buf_size specified")
+    raw.values["kernel_rx_buf_size"] = value
+
+
+def _true(ctx: Ctx, node: Node, raw: RawInstance) -> None:
+    """A keyword that is on when given (keepalived reads no value)."""
+    raw.values[node.keyword] = True
+
+
 def _virtual_rules(ctx: Ctx, node: Node, raw: RawInstance) -> None:
     for item in ctx.block(node):
         try:
@@ -243,6 +257,9 @@ KEYWORDS: dict[str, Handler[RawInstance]] = {
     "virtual_ipaddress_excluded": _virtual_ipaddress,
     "virtual_routes": _virtual_routes,
     "virtual_rules": _virtual_rules,
+    "kernel_rx_buf_size": _kernel_rx_buf_size,
+    "promote_secondaries": _true,
+    "no_virtual_ipaddress": _true,
     "track_interface": _track_interface,
     "track_script": _track_script,
     "track_file": _track_file,
