@@ -96,6 +96,9 @@ VALUES: dict[str, st.SearchStrategy[str]] = {
     "v3_checksum_as_v2": _BOOL,
     "kernel_rx_buf_size": st.sampled_from(["0", "300000", "-1", "x", "4294967296"]),
     "promote_secondaries": st.just(""),
+    "mcast_dst_ip": st.sampled_from(["224.0.0.19", "10.0.0.1", "ff02::12", "ff05::1", "x"]),
+    "dont_track_primary": st.just(""),
+    "unicast_fault_no_peer": st.just(""),
 }
 #: global_defs keywords -> their values
 GLOBAL_VALUES: dict[str, st.SearchStrategy[str]] = {
@@ -183,6 +186,10 @@ OTHER_LINE = {
     "unicast_ttl": "keepalived checks it at the end of the block, and names the closing line",
     "unicast_src_ip": "keepalived blames the virtual_ipaddress line for a family mismatch",
     "mcast_src_ip": "keepalived blames the virtual_ipaddress line for a family mismatch",
+    "mcast_dst_ip": (
+        "keepalived takes the family from an IPv6 mcast_dst_ip and blames the IPv4 "
+        "virtual_ipaddress line"
+    ),
 }
 
 

@@ -184,3 +184,24 @@ def test_instance_net_keywords() -> None:
     assert "has no virtual_ipaddress" in loads(novip, name="k.conf", env={}).format()
     quiet = novip.replace("51\n", "51\n    no_virtual_ipaddress\n")
     assert "has no virtual_ipaddress" not in loads(quiet, name="k.conf", env={}).format()
+
+
+def test_mcast_dst_ip_dont_track_primary_unicast_fault_no_peer() -> None:
+    def inst(extra: str) -> str:
+        return INST.replace("    priority 100\n", "    priority 100\n" + extra)
+
+    r = loads(
+        inst("    mcast_dst_ip 224.0.0.19\n    dont_track_primary\n    unicast_fault_no_peer\n"),
+        name="k.conf",
+        env={},
+    )
+    vi = r.config.instances[0]
+    assert str(vi.mcast_group) == "224.0.0.19"
+    assert vi.dont_track_primary and vi.unicast_fault_no_peer
+    for bad, why in (
+        ("10.0.0.1", "not multicast"),
+        ("ff05::1", "not link-local multicast"),
+        ("ff02::12", "MUST match VRRP instance family"),
+        ("x", "malformed mcast dest address"),
+    ):
+        assert why in loads(inst(f"    mcast_dst_ip {bad}\n"), name="k.conf", env={}).format()

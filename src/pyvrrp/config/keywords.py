@@ -52,9 +52,9 @@ for _words, _why in (
         "use_vmac use_vmac_addr vmac_xmit_base use_ipvlan "
         "nftables_ifindex vmac_prefix vmac_addr_prefix garp_group "
         "garp_extra_if vrrp_garp_extra_if vmac_garp_intvl vrrp_vmac_garp_intvl "
-        "native_ipv6 mcast_dst_ip track_src_ip "
+        "native_ipv6 track_src_ip "
         "vrf interface_up_down_delays linkbeat_interfaces linkbeat_use_polling "
-        "old_unicast_checksum unicast_fault_no_peer "
+        "old_unicast_checksum "
         "vrrp_netlink_cmd_rcv_bufs vrrp_netlink_cmd_rcv_bufs_force "
         "vrrp_netlink_monitor_rcv_bufs vrrp_netlink_monitor_rcv_bufs_force "
         "vrrp_rx_bufs_policy vrrp_rx_bufs_multiplier disable_local_igmp default_interface "
@@ -65,7 +65,6 @@ for _words, _why in (
         "process "
         "param_match quorum quorum_max delay terminate_delay fork_delay full_command "
         "track_group group "
-        "dont_track_primary "
         "owner_ignore_adverts vrrp_owner_ignore_adverts timer_expired_backup "
         "thread_timer_expired",
         _TRACK,

@@ -337,6 +337,15 @@ def _finish_instance(
     if not ok or raw.fatal:
         return None
     mcast: IPAddress = g.vrrp_mcast_group4 if family == 4 else g.vrrp_mcast_group6
+    dst = v.get("mcast_dst_ip")
+    if dst is not None:
+        if dst.version != family:
+            ctx.error(
+                raw.nodes["mcast_dst_ip"],
+                f"({name}) mcast dest address {dst} MUST match VRRP instance family",
+            )
+        else:
+            mcast = dst
     min_ttl = v.get("min_ttl")
     if min_ttl is None:
         peer_min = [p.min_ttl for p in peers if p.min_ttl is not None]
@@ -365,6 +374,8 @@ def _finish_instance(
         virtual_rules=tuple(raw.rules),
         kernel_rx_buf_size=v.get("kernel_rx_buf_size"),
         promote_secondaries=bool(v.get("promote_secondaries")),
+        dont_track_primary=bool(v.get("dont_track_primary")),
+        unicast_fault_no_peer=bool(v.get("unicast_fault_no_peer")),
         track_interfaces=tuple(raw.track_if),
         track_scripts=tuple(tscripts),
         track_files=tuple(tfiles),

@@ -406,6 +406,10 @@ class InstanceConfig:
     kernel_rx_buf_size: int | None = None
     #: promote_secondaries: net.ipv4.conf.IF.promote_secondaries set while running
     promote_secondaries: bool = False
+    #: dont_track_primary: the instance's own interface going down is no FAULT
+    dont_track_primary: bool = False
+    #: unicast_fault_no_peer: with no unicast peer the instance stays in FAULT
+    unicast_fault_no_peer: bool = False
     track_interfaces: tuple[TrackInterface, ...] = ()
     track_scripts: tuple[TrackScript, ...] = ()
     track_files: tuple[TrackFile, ...] = ()

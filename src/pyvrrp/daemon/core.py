@@ -128,6 +128,13 @@ def _gc_settle() -> None:
     gc.freeze()
 
 
+NO_PEER = "no unicast peer (unicast_fault_no_peer)"
+
+
+def _no_peer(cfg: InstanceConfig) -> bool:
+    return cfg.unicast_fault_no_peer and not cfg.unicast_peers
+
+
 def _fingerprint(cfg: InstanceConfig) -> tuple[Any, ...]:
     """What must stay equal for a reload to keep an instance running as is."""
     return (cfg.interface, cfg.vrid, cfg.family, cfg.version, cfg.unicast_src_ip)
@@ -244,6 +251,8 @@ class Daemon:
 
     def _add_instance(self, cfg: InstanceConfig, now: float) -> Instance:
         inst = Instance(cfg, self._primary(cfg), now)
+        # unicast_fault_no_peer: in FAULT from the start (the router records it).
+        inst.router.set_fault(_no_peer(cfg), NO_PEER, now)
         sock = self._socket_for(cfg)
         if cfg.kernel_rx_buf_size is not None:
             # Shared by the instances of the interface: the largest asked for.
@@ -1048,7 +1057,7 @@ class Daemon:
         for ifname, up in self._link_watcher.read():
             for name, inst in list(self.instances.items()):
                 acts: list[Action] = []
-                if inst.cfg.interface == ifname:
+                if inst.cfg.interface == ifname and not inst.cfg.dont_track_primary:
                     acts += inst.router.interface_changed(up, now)
                 tracker = self.trackers.get(name)
                 before = inst.router.effective_priority
@@ -1311,6 +1320,7 @@ class Daemon:
                 keep = {str(x.address) for x in cfg.virtual_addresses}
                 self.effects.remove_vips(inst.cfg, keep, cfg.virtual_rules)
             acts = inst.reconfigure(cfg, now)
+            acts += inst.router.set_fault(_no_peer(cfg), NO_PEER, now)
             self._build_tracker(cfg)
             tracker = self.trackers.get(cfg.name)
             if tracker is not None:

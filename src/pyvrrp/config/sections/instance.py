@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -154,6 +155,20 @@ def _kernel_rx_buf_size(ctx: Ctx, node: Node, raw: RawInstance) -> None:
     raw.values["kernel_rx_buf_size"] = value
 
 
+def _mcast_dst_ip(ctx: Ctx, node: Node, raw: RawInstance) -> None:
+    """The adverts' multicast destination for this instance (keepalived: an
+    IPv4 multicast or IPv6 link-local multicast address)."""
+    text = ctx.one_arg(node)
+    try:
+        addr = ipaddress.ip_address(text)
+    except ValueError:
+        raise ctx.fail(node, f"({raw.name}) malformed mcast dest address {short(text)}") from None
+    if not addr.is_multicast or (addr.version == 6 and not str(addr).startswith("ff02:")):
+        local = " link-local" if addr.version == 6 else ""
+        raise ctx.fail(node, f"({raw.name}) mcast_dst_ip {addr} not{local} multicast")
+    raw.values["mcast_dst_ip"] = addr
+
+
 def _true(ctx: Ctx, node: Node, raw: RawInstance) -> None:
     """A keyword that is on when given (keepalived reads no value)."""
     raw.values[node.keyword] = True
@@ -260,6 +275,9 @@ KEYWORDS: dict[str, Handler[RawInstance]] = {
     "kernel_rx_buf_size": _kernel_rx_buf_size,
     "promote_secondaries": _true,
     "no_virtual_ipaddress": _true,
+    "dont_track_primary": _true,
+    "unicast_fault_no_peer": _true,
+    "mcast_dst_ip": _mcast_dst_ip,
     "track_interface": _track_interface,
     "track_script": _track_script,
     "track_file": _track_file,
