@@ -178,6 +178,12 @@ KNOWN: dict[tuple[str, str], str] = {
         "keepalived warns it cannot track (re-add) a static route with no interface; "
         "pyvrrp does not watch static routes"
     ),
+    ("interface_up_down_delays", "eth0"): (
+        "keepalived only logs the missing delays (not a config error); pyvrrp warns"
+    ),
+    ("interface_up_down_delays", "eth0 1 2 3"): (
+        "keepalived only logs the extra word (not a config error); pyvrrp warns"
+    ),
     ("vrrp_script.interval", "1.5"): "2.4 reads three decimals; 2.2.7 whole seconds",
     ("vrrp_script.timeout", "1.5"): "2.4 reads three decimals; 2.2.7 whole seconds",
 }
@@ -397,6 +403,15 @@ STATIC_ITEMS = {
         "to 192.168.100./24 table 1 priority 1",
         "to 192.168.100 table 1 priority 1",
     ],
+    "interface_up_down_delays": [
+        "eth0 1 0.5",
+        "eth0 0.000001",
+        "eth0",
+        "eth0 300",
+        "eth0 x",
+        "eth0 1 2 3",
+        "nosuch 1",
+    ],
     "static_routes": [
         "10.20.0.0/16 via 10.0.0.254 dev eth0",
         "10.20.0.0/16 via x",
@@ -413,6 +428,8 @@ STATIC_ITEMS = {
 def test_every_static_case_agrees(
     keepalived_ns: tuple[Lab, str], tmp_path: Path, block: str, item: str
 ) -> None:
+    if (block, item) in KNOWN:
+        pytest.skip(KNOWN[(block, item)])
     text = f"{block} {{\n    {item}\n}}\n" + config("priority", "100")
     _agree(keepalived_ns, tmp_path / "k.conf", block, item, text)
 

@@ -64,3 +64,31 @@ def test_dont_track_primary(lab, dont_track: bool) -> None:
         wait_for(lambda: a.state() == "FAULT", 3)
     lab.run(node.ns, ["ip", "link", "set", node.ifname, "up"])
     wait_for(lambda: a.state() == "MASTER", 5)
+
+
+def test_interface_up_down_delays_debounce_a_bouncing_link(lab) -> None:
+    seg = one_segment(lab, 1)
+    node = seg.nodes[0]
+    a = PyvrrpNode(lab, node)
+    delays = f"interface_up_down_delays {{\n    {node.ifname} 1.0 0.5\n}}\n"
+    a.start(delays + instance_config(priority=150, advert_int=0.5))
+    wait_for(lambda: a.state() == "MASTER", 5)
+
+    def link(state: str) -> None:
+        lab.run(node.ns, ["ip", "link", "set", node.ifname, state])
+
+    # Down for 0.3 s, less than the 1 s down delay: no FAULT at all.
+    link("down")
+    time.sleep(0.3)
+    link("up")
+    time.sleep(1.2)
+    assert a.state() == "MASTER"
+    # Down for good: FAULT once the second has passed, not before.
+    t0 = time.monotonic()
+    link("down")
+    time.sleep(0.6)
+    assert a.state() == "MASTER"
+    wait_for(lambda: a.state() == "FAULT", 3)
+    assert time.monotonic() - t0 >= 0.9
+    link("up")
+    wait_for(lambda: a.state() == "MASTER", 5)

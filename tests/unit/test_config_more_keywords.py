@@ -205,3 +205,19 @@ def test_mcast_dst_ip_dont_track_primary_unicast_fault_no_peer() -> None:
         ("x", "malformed mcast dest address"),
     ):
         assert why in loads(inst(f"    mcast_dst_ip {bad}\n"), name="k.conf", env={}).format()
+
+
+def test_interface_up_down_delays() -> None:
+    r = _load(
+        "interface_up_down_delays {\n    eth0 1.5 0.25\n    eth1 2\n    eth2 x\n    eth3\n}\n"
+    )
+    assert dict(r.config.interface_delays) == {"eth0": (1.5, 0.25), "eth1": (2.0, 0.0)}
+    text = r.format()
+    assert "invalid down delay x for eth2" in text and "no timeouts specified for eth3" in text
+    r = loads(
+        "interface_up_down_delays {\n    nosuch 1\n}\n" + INST,
+        name="k.conf",
+        env={},
+        interfaces=frozenset({"lo", "eth0"}),
+    )
+    assert "unknown interface nosuch specified for up/down delay" in r.format()

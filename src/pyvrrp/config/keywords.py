@@ -53,7 +53,7 @@ for _words, _why in (
         "nftables_ifindex vmac_prefix vmac_addr_prefix garp_group "
         "garp_extra_if vrrp_garp_extra_if vmac_garp_intvl vrrp_vmac_garp_intvl "
         "native_ipv6 track_src_ip "
-        "vrf interface_up_down_delays linkbeat_interfaces linkbeat_use_polling "
+        "vrf linkbeat_interfaces linkbeat_use_polling "
         "old_unicast_checksum "
         "vrrp_netlink_cmd_rcv_bufs vrrp_netlink_cmd_rcv_bufs_force "
         "vrrp_netlink_monitor_rcv_bufs vrrp_netlink_monitor_rcv_bufs_force "

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
@@ -584,6 +585,8 @@ class _Top:
     static_addresses: list[VirtualAddress] = field(default_factory=list)
     static_routes: list[VirtualRoute] = field(default_factory=list)
     static_rules: list[VirtualRule] = field(default_factory=list)
+    interface_delays: dict[str, tuple[float, float]] = field(default_factory=dict)
+    delay_nodes: dict[str, Node] = field(default_factory=dict)
 
 
 _Named = TypeVar("_Named", ScriptConfig, TrackFileConfig, TrackProcessConfig)
@@ -669,6 +672,31 @@ def _static_rules(ctx: Ctx, node: Node, top: _Top) -> None:
             continue
 
 
+def _interface_up_down_delays(ctx: Ctx, node: Node, top: _Top) -> None:
+    """``IFNAME DOWN_DELAY [UP_DELAY]`` per line: seconds (to the microsecond,
+    at most 255) an interface must stay down (up) before its instances go to
+    FAULT (come back). As keepalived 2.4's code (its man page says otherwise),
+    an omitted up delay is 0. A bad value: keepalived logs it and ignores the line."""
+    for item in ctx.block(node):
+        words = [item.keyword, *item.arg_texts]
+        if len(words) < 2:
+            ctx.warning(item, f"no timeouts specified for {words[0]} up/down delays")
+            continue
+        if len(words) > 3:
+            ctx.warning(item, f"too many parameters for {words[0]} up/down delays")
+        delays = []
+        for what, text in zip(("down", "up"), words[1:3], strict=False):
+            ok = re.fullmatch(r"\d+(\.\d*)?|\.\d+", text) is not None
+            value = Decimal(text) if ok else Decimal(-1)
+            if not Decimal(0) <= value <= Decimal(255):
+                ctx.warning(item, f"invalid {what} delay {short(text)} for {words[0]}; ignored")
+                break
+            delays.append(float(value.quantize(Decimal("0.000001"))))
+        else:
+            top.interface_delays[words[0]] = (delays[0], delays[1] if len(delays) > 1 else 0.0)
+            top.delay_nodes[words[0]] = item
+
+
 #: The top level's table: the sections pyvrrp reads.
 SECTIONS: dict[str, Handler[_Top]] = {
     "global_defs": _global_defs,
@@ -681,6 +709,7 @@ SECTIONS: dict[str, Handler[_Top]] = {
     "static_ipaddress": _static_ipaddress,
     "static_routes": _static_routes,
     "static_rules": _static_rules,
+    "interface_up_down_delays": _interface_up_down_delays,
 }
 
 #: Every other top-level keyword keepalived takes, and its other daemons'
@@ -753,6 +782,10 @@ def _configure(
         by_name[inst.name] = inst
         instances.append(inst)
 
+    if interfaces is not None:
+        for ifname, item in top.delay_nodes.items():
+            if ifname not in interfaces:
+                ctx.error(item, f"unknown interface {ifname} specified for up/down delay")
     declared = {raw.name for raw in raws}
     groups: list[SyncGroupConfig] = []
     member_of: dict[str, str] = {}
@@ -790,6 +823,7 @@ def _configure(
         static_addresses=tuple(top.static_addresses),
         static_routes=tuple(top.static_routes),
         static_rules=tuple(top.static_rules),
+        interface_delays=MappingProxyType(top.interface_delays),
         source_files=files,
     )
 

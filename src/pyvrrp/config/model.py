@@ -474,6 +474,8 @@ class Config:
     static_addresses: tuple[VirtualAddress, ...] = ()
     static_routes: tuple[VirtualRoute, ...] = ()
     static_rules: tuple[VirtualRule, ...] = ()
+    #: interface_up_down_delays: ifname -> (down delay, up delay), seconds
+    interface_delays: Mapping[str, tuple[float, float]] = field(default_factory=_empty_map)
     source_files: tuple[str, ...] = ()
 
     def instance(self, name: str) -> InstanceConfig | None:

@@ -159,6 +159,9 @@ class Daemon:
         self.trackers: dict[str, Tracker] = {}
         self.sync_groups: list[SyncGroup] = []
         self._promoted: set[str] = set()  # interfaces whose promote_secondaries we set
+        #: link state last acted on, and debounced changes waiting (interface_up_down_delays)
+        self._link_applied: dict[str, bool] = {}
+        self._link_pending: dict[str, asyncio.TimerHandle] = {}
         self.sockets: dict[tuple[str, int], Any] = {}
         self.demux: dict[tuple[str, int], dict[int, Instance]] = {}
         self._heap: list[tuple[float, int, str]] = []
@@ -1051,23 +1054,48 @@ class Daemon:
             self._schedule(inst)
 
     def _on_link(self) -> None:
-        if self._link_watcher is None:
+        """Link changes, debounced by interface_up_down_delays: a change acts
+        once the interface has stayed in its new state for the delay; back in
+        its old state before that, nothing happens."""
+        if self._link_watcher is None or self.config is None or self._loop is None:
             return
-        now = self.clock.monotonic()
+        delays = self.config.interface_delays
         for ifname, up in self._link_watcher.read():
-            for name, inst in list(self.instances.items()):
-                acts: list[Action] = []
-                if inst.cfg.interface == ifname and not inst.cfg.dont_track_primary:
-                    acts += inst.router.interface_changed(up, now)
-                tracker = self.trackers.get(name)
-                before = inst.router.effective_priority
-                if tracker is not None and any(t.name == ifname for t in inst.cfg.track_interfaces):
-                    tracker.interface_state(ifname, up, now)
-                    acts += tracker.apply(inst.router, now)
-                self._priority_changed(inst, before)
-                if acts:
-                    self._perform(inst, acts, now)
-                    self._schedule(inst)
+            applied = self._link_applied.get(ifname, True)
+            pending = self._link_pending.pop(ifname, None)
+            if pending is not None:
+                pending.cancel()
+            if up == applied:
+                continue  # back where it was (or no change): nothing to do
+            down_delay, up_delay = delays.get(ifname, (0.0, 0.0))
+            delay = up_delay if up else down_delay
+            if delay > 0:
+                self._link_pending[ifname] = self._loop.call_later(
+                    delay, self._link_settled, ifname, up
+                )
+            else:
+                self._apply_link(ifname, up)
+
+    def _link_settled(self, ifname: str, up: bool) -> None:
+        self._link_pending.pop(ifname, None)
+        self._apply_link(ifname, up)
+
+    def _apply_link(self, ifname: str, up: bool) -> None:
+        self._link_applied[ifname] = up
+        now = self.clock.monotonic()
+        for name, inst in list(self.instances.items()):
+            acts: list[Action] = []
+            if inst.cfg.interface == ifname and not inst.cfg.dont_track_primary:
+                acts += inst.router.interface_changed(up, now)
+            tracker = self.trackers.get(name)
+            before = inst.router.effective_priority
+            if tracker is not None and any(t.name == ifname for t in inst.cfg.track_interfaces):
+                tracker.interface_state(ifname, up, now)
+                acts += tracker.apply(inst.router, now)
+            self._priority_changed(inst, before)
+            if acts:
+                self._perform(inst, acts, now)
+                self._schedule(inst)
 
     # -- lifecycle --------------------------------------------------------------------
 
@@ -1231,6 +1259,9 @@ class Daemon:
 
     def _close(self) -> None:
         self._unpromote_secondaries()
+        for pending in self._link_pending.values():
+            pending.cancel()
+        self._link_pending.clear()
         if self._timer is not None:
             self._timer.cancel()
         for sock in self.sockets.values():
