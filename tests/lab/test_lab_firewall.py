@@ -126,3 +126,24 @@ def test_a_killed_run_s_table_is_replaced_or_removed_by_the_next(lab) -> None:
     wait_for(lambda: "inet pyvrrp" not in _tables(lab, ns), 3)
     assert "inet other" in _tables(lab, ns)
     a.stop()
+
+
+def test_reload_turns_the_filter_on_and_off(lab) -> None:
+    seg = one_segment(lab, 2)
+    ns = seg.nodes[0].ns
+    client = seg.nodes[1]
+    a = PyvrrpNode(lab, seg.nodes[0])
+    a.start(instance_config(priority=150, advert_int=0.5, extra=["accept"]))
+    wait_for(lambda: a.state() == "MASTER", 5)
+    assert _ping(lab, client.ns, VIP)
+    assert "inet pyvrrp" not in _tables(lab, ns)
+    # no_accept by reload: the running Master's VIP is filtered at once.
+    a.reload(instance_config(priority=150, advert_int=0.5, extra=["no_accept"]))
+    wait_for(lambda: "inet pyvrrp" in _tables(lab, ns) and _elements(lab, ns) == [VIP], 3)
+    assert a.state() == "MASTER"
+    assert not _ping(lab, client.ns, VIP)
+    # And back: the table goes.
+    a.reload(instance_config(priority=150, advert_int=0.5, extra=["accept"]))
+    wait_for(lambda: "inet pyvrrp" not in _tables(lab, ns), 3)
+    assert _ping(lab, client.ns, VIP)
+    a.stop()
