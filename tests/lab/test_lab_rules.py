@@ -68,3 +68,29 @@ def test_rules_left_by_a_killed_run_are_removed_by_the_next(lab) -> None:
     assert "200: from 10.0.5.0/24 lookup 200" in _rules(lab, ns)
     a.stop()
     assert "200: from 10.0.5.0/24 lookup 200" in _rules(lab, ns)
+
+
+def _routes(lab, ns: str) -> set[str]:  # type: ignore[no-untyped-def]
+    out = json.loads(lab.run(ns, ["ip", "-j", "route", "show"]).stdout)
+    return {f"{r['dst']} via {r['gateway']}" for r in out if "gateway" in r}
+
+
+def test_a_reload_moves_a_masters_virtual_routes(lab) -> None:
+    """Only the routes change: the old one goes at once, the new one comes."""
+    seg = one_segment(lab, 1)
+    ns = seg.nodes[0].ns
+    a = PyvrrpNode(lab, seg.nodes[0])
+
+    def conf(dst: str) -> str:
+        routes = ["virtual_routes {", f"    {dst} via 10.0.1.254 dev eth0", "}"]
+        return instance_config(priority=150, advert_int=0.5, extra=routes)
+
+    a.start(conf("10.80.0.0/16"))
+    wait_for(lambda: a.state() == "MASTER", 5)
+    wait_for(lambda: "10.80.0.0/16 via 10.0.1.254" in _routes(lab, ns), 3)
+    a.reload(conf("10.81.0.0/16"))
+    wait_for(lambda: "10.81.0.0/16 via 10.0.1.254" in _routes(lab, ns), 3)
+    assert "10.80.0.0/16 via 10.0.1.254" not in _routes(lab, ns)
+    assert a.state() == "MASTER"
+    a.stop()
+    assert "10.81.0.0/16 via 10.0.1.254" not in _routes(lab, ns)

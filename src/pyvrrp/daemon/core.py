@@ -30,7 +30,7 @@ from typing import Any
 from pyvrrp.config import Config, GlobalDefs, InstanceConfig, load
 from pyvrrp.daemon import dumps, process
 from pyvrrp.daemon.clock import Clock
-from pyvrrp.daemon.effects import Effects, Netlink
+from pyvrrp.daemon.effects import Effects, Netlink, held_entries
 from pyvrrp.daemon.fifo import NotifyFifo, fifo_line
 from pyvrrp.daemon.instance import (
     OUTCOME_HINTS,
@@ -1343,13 +1343,11 @@ class Daemon:
                     log.error("reload: instance %s not started: %s", cfg.name, exc)
                 continue
             inst = existing
-            old_vips = {str(v.address) for v in inst.cfg.virtual_addresses}
-            old_rules = inst.cfg.virtual_rules
+            old_cfg = inst.cfg
             was_master = inst.router.state is State.MASTER
             if was_master:
-                # Addresses that left the config go now; new ones are taken below.
-                keep = {str(x.address) for x in cfg.virtual_addresses}
-                self.effects.remove_vips(inst.cfg, keep, cfg.virtual_rules)
+                # What left the config goes now; what is new is taken below.
+                self.effects.drop_removed(old_cfg, cfg)
             acts = inst.reconfigure(cfg, now)
             acts += inst.router.set_fault(_no_peer(cfg), NO_PEER, now)
             self._build_tracker(cfg)
@@ -1357,11 +1355,10 @@ class Daemon:
             if tracker is not None:
                 acts += tracker.apply(inst.router, now)
             self._perform(inst, acts, now)
-            new_vips = {str(v.address) for v in cfg.virtual_addresses}
             if (
                 was_master
                 and inst.router.state is State.MASTER
-                and (new_vips != old_vips or cfg.virtual_rules != old_rules)
+                and held_entries(old_cfg) != held_entries(cfg)
             ):
                 self.effects.take(inst.cfg)
             self._schedule(inst)

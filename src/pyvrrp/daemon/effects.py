@@ -10,7 +10,7 @@ import functools
 import json
 import logging
 import os
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from ipaddress import IPv4Address, ip_address, ip_network
 from typing import Any
@@ -85,6 +85,11 @@ def vip_addresses(cfg: InstanceConfig) -> list[Any]:
 def net_routes(cfg: InstanceConfig) -> list[Any]:
     """The instance's virtual routes; one that cannot be expressed is skipped with a warning."""
     return _net_routes(cfg.virtual_routes, cfg.name)
+
+
+def held_entries(cfg: InstanceConfig) -> tuple[list[Any], list[Any], list[Any]]:
+    """What a Master of ``cfg`` holds: addresses, routes, rules (net objects)."""
+    return net_vips(cfg), net_routes(cfg), net_rules(cfg.virtual_rules)
 
 
 def net_rules(rules: Iterable[Any]) -> list[Any]:
@@ -226,18 +231,22 @@ class Effects:
             self.netlink.post(self.filter.remove, vip_addresses(cfg))
         self._post_save()
 
-    def remove_vips(
-        self, cfg: InstanceConfig, keep: Collection[str], new_rules: Iterable[Any] = ()
-    ) -> None:
-        """A reload dropped some addresses (or rules) of a Master: remove those now."""
+    def drop_removed(self, old: InstanceConfig, new: InstanceConfig) -> None:
+        """A reload changed a Master's addresses, routes or rules: those no
+        longer in the config go now (the new ones come with :meth:`take`)."""
         if self.addresses is None:
             return
-        gone = []
-        for rule in net_rules(cfg.virtual_rules):
-            if rule not in net_rules(new_rules):
+        vips, routes, rules = held_entries(new)
+        for rule in net_rules(old.virtual_rules):
+            if rule not in rules:
                 self.netlink.post(self.addresses.remove_rule, rule)
-        for vip in net_vips(cfg):
-            if str(vip.address) not in keep:
+        for route in net_routes(old):
+            if route not in routes:
+                self.netlink.post(self.addresses.remove_route, route)
+        keys = {v.key for v in vips}
+        gone = []
+        for vip in net_vips(old):
+            if vip.key not in keys:
                 self.netlink.post(self.addresses.remove, vip)
                 gone.append(vip.address.ip)
         if self.filter is not None and gone:
