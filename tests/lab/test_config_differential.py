@@ -184,6 +184,10 @@ KNOWN: dict[tuple[str, str], str] = {
     ("interface_up_down_delays", "eth0 1 2 3"): (
         "keepalived only logs the extra word (not a config error); pyvrrp warns"
     ),
+    **{
+        ("no virtual_ipaddress", case): "no_virtual_ipaddress: added after 2.2.7"
+        for case in ("v2 no_virtual_ipaddress", "v3 no_virtual_ipaddress")
+    },
     ("vrrp_script.interval", "1.5"): "2.4 reads three decimals; 2.2.7 whole seconds",
     ("vrrp_script.timeout", "1.5"): "2.4 reads three decimals; 2.2.7 whole seconds",
 }
@@ -432,6 +436,29 @@ def test_every_static_case_agrees(
         pytest.skip(KNOWN[(block, item)])
     text = f"{block} {{\n    {item}\n}}\n" + config("priority", "100")
     _agree(keepalived_ns, tmp_path / "k.conf", block, item, text)
+
+
+#: An instance with no virtual_ipaddress: keepalived refuses it in VRRPv3 and
+#: strict mode unless no_virtual_ipaddress (which strict mode clears).
+NO_VIP_LINES = {
+    "v2": [],
+    "v3": ["version 3"],
+    "v3 no_virtual_ipaddress": ["version 3", "no_virtual_ipaddress"],
+    "v2 no_virtual_ipaddress": ["no_virtual_ipaddress"],
+    "strict": ["strict_mode"],
+    "strict no_virtual_ipaddress": ["strict_mode", "no_virtual_ipaddress"],
+}
+
+
+@pytest.mark.parametrize("case", sorted(NO_VIP_LINES))
+def test_every_no_vip_case_agrees(
+    keepalived_ns: tuple[Lab, str], tmp_path: Path, case: str
+) -> None:
+    if ("no virtual_ipaddress", case) in KNOWN:
+        pytest.skip(KNOWN[("no virtual_ipaddress", case)])
+    body = "".join(f"    {ln}\n" for ln in (*BASE, *NO_VIP_LINES[case]))
+    text = f"vrrp_instance VI_1 {{\n{body}}}\n"
+    _agree(keepalived_ns, tmp_path / "k.conf", "no virtual_ipaddress", case, text)
 
 
 def _section_cases() -> list[tuple[str, str, str]]:

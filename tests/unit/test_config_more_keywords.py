@@ -221,3 +221,16 @@ def test_interface_up_down_delays() -> None:
         interfaces=frozenset({"lo", "eth0"}),
     )
     assert "unknown interface nosuch specified for up/down delay" in r.format()
+
+
+def test_no_virtual_ipaddress_as_keepalived() -> None:
+    base = "vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 51\n%s}\n"
+
+    def result(lines: str):  # type: ignore[no-untyped-def]
+        return loads(base % lines, name="k.conf", env={})
+
+    assert result("").ok and "has no virtual_ipaddress" in result("").format()  # v2: warned
+    assert not result("    version 3\n").ok  # v3: refused
+    assert result("    version 3\n    no_virtual_ipaddress\n").ok
+    strict = result("    strict_mode\n    no_virtual_ipaddress\n")
+    assert not strict.ok and "incompatible" in strict.format()

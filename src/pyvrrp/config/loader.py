@@ -177,6 +177,7 @@ def _finish_instance(
         else:
             vips.append(vip)
     src: IPAddress | None = v.get("unicast_src_ip")
+    no_vips = family is None
     if family is None:
         if src is not None:
             family = src.version
@@ -184,8 +185,6 @@ def _finish_instance(
             family = raw.peers[0].address.version
         else:
             family = 4
-        if not v.get("no_virtual_ipaddress"):
-            ctx.warning(node, f"vrrp_instance {name} has no virtual_ipaddress")
     seen: dict[Any, VirtualAddress] = {}
     unique: list[VirtualAddress] = []
     for vip in vips:
@@ -261,6 +260,25 @@ def _finish_instance(
             f"vrrp_instance {name}: unicast peers are not allowed in strict mode",
         )
         ok = False
+
+    if no_vips:
+        # keepalived: none is fine with no_virtual_ipaddress (but not in strict
+        # mode); else VRRPv3 and strict mode require one, VRRPv2 warns.
+        allow = bool(v.get("no_virtual_ipaddress"))
+        if allow and strict:
+            ctx.warning(
+                raw.nodes["no_virtual_ipaddress"],
+                f"vrrp_instance {name}: no_virtual_ipaddress and strict mode are "
+                "incompatible; no_virtual_ipaddress ignored",
+            )
+            allow = False
+        if not allow and (version == 3 or strict):
+            ctx.error(
+                node, f"vrrp_instance {name}: no virtual_ipaddress; VRRPv3 and strict mode need one"
+            )
+            ok = False
+        elif not allow:
+            ctx.warning(node, f"vrrp_instance {name} has no virtual_ipaddress")
 
     state = v.get("initial_state")
     nopreempt = bool(v.get("nopreempt", False))
