@@ -174,6 +174,10 @@ KNOWN: dict[tuple[str, str], str] = {
         ("v3_checksum_as_v2", v): "per instance after 2.2.7 (2.2.7: unknown keyword there)"
         for v in ("", "true", "false", "on", "off", "yes", "no")
     },
+    (
+        "static_routes",
+        "10.91.0.0/16 nexthop via 10.0.0.253 dev eth0 nexthop via 10.0.0.254 dev eth0 weight 2",
+    ): "keepalived warns it cannot track (re-add) a multipath static route; pyvrrp does not watch",
     ("static_routes", "blackhole 10.21.0.0/16"): (
         "keepalived warns it cannot track (re-add) a static route with no interface; "
         "pyvrrp does not watch static routes"
@@ -421,6 +425,10 @@ STATIC_ITEMS = {
         "10.20.0.0/16 via x",
         "blackhole 10.21.0.0/16",
         "src 10.9.9.1 10.22.0.0/16 via 10.0.0.254 dev eth0",
+        "10.90.0.0/16 via 10.9.9.254 dev eth0 onlink",
+        "10.91.0.0/16 nexthop via 10.0.0.253 dev eth0 nexthop via 10.0.0.254 dev eth0 weight 2",
+        "10.92.0.0/16 nexthop via x dev eth0",
+        "10.93.0.0/16 nexthop via 10.0.0.1 dev eth0 weight 0",
         "x",
     ],
 }

@@ -94,3 +94,33 @@ def test_a_reload_moves_a_masters_virtual_routes(lab) -> None:
     assert a.state() == "MASTER"
     a.stop()
     assert "10.81.0.0/16 via 10.0.1.254" not in _routes(lab, ns)
+
+
+def test_onlink_and_multipath_virtual_routes(lab) -> None:
+    seg = one_segment(lab, 1)
+    ns = seg.nodes[0].ns
+    a = PyvrrpNode(lab, seg.nodes[0])
+    routes = [
+        "virtual_routes {",
+        # 10.9.9.254 is on no subnet of eth0: the kernel takes it only onlink.
+        "    10.90.0.0/16 via 10.9.9.254 dev eth0 onlink",
+        "    10.91.0.0/16 nexthop via 10.0.1.253 dev eth0 nexthop via 10.0.1.254 dev eth0 weight 2",
+        "}",
+    ]
+    a.start(instance_config(priority=150, advert_int=0.5, extra=routes))
+    wait_for(lambda: a.state() == "MASTER", 5)
+
+    def table() -> dict[str, dict]:  # type: ignore[type-arg]
+        out = json.loads(lab.run(ns, ["ip", "-j", "route", "show"]).stdout)
+        return {r["dst"]: r for r in out}
+
+    wait_for(lambda: {"10.90.0.0/16", "10.91.0.0/16"} <= set(table()), 3)
+    onlink = table()["10.90.0.0/16"]
+    assert onlink["gateway"] == "10.9.9.254" and "onlink" in onlink.get("flags", [])
+    hops = table()["10.91.0.0/16"]["nexthops"]
+    assert [(h["gateway"], h.get("weight", 1)) for h in hops] == [
+        ("10.0.1.253", 1),
+        ("10.0.1.254", 2),
+    ]
+    a.stop()
+    assert not {"10.90.0.0/16", "10.91.0.0/16"} & set(table())

@@ -3,6 +3,8 @@ script users, vrrp_script intervals to the millisecond, param_match."""
 
 from __future__ import annotations
 
+from ipaddress import ip_address, ip_network
+
 from pyvrrp.config import loads
 
 INST = """vrrp_instance VI_1 {
@@ -234,3 +236,35 @@ def test_no_virtual_ipaddress_as_keepalived() -> None:
     assert result("    version 3\n    no_virtual_ipaddress\n").ok
     strict = result("    strict_mode\n    no_virtual_ipaddress\n")
     assert not strict.ok and "incompatible" in strict.format()
+
+
+def test_onlink_and_nexthop_routes() -> None:
+    r = _load(
+        "static_routes {\n"
+        "    10.90.0.0/16 via 10.9.9.254 dev eth0 onlink\n"
+        "    10.91.0.0/16 nexthop via 10.0.0.253 dev eth0 nexthop via 10.0.0.254 weight 2 onlink\n"
+        "    10.92.0.0/16 nexthop via 10.0.0.1 weight 300\n"
+        "}\n"
+    )
+    one, two = r.config.static_routes
+    assert one.onlink and not one.nexthops
+    assert two.nexthops == (("10.0.0.253", "eth0", 1, False), ("10.0.0.254", None, 2, True))
+    assert "nexthop weight '300' is not 1..256" in r.format()
+
+
+def test_owned_entries_round_trip_through_json() -> None:
+    """What the daemon writes down for the run after a crash reads back equal."""
+    import json as _json
+
+    from pyvrrp.net.addresses import PolicyRule, VirtualAddress, VirtualRoute
+
+    route = VirtualRoute.of(
+        "10.91.0.0/16",
+        onlink=True,
+        nexthops=((ip_address("10.0.0.253"), "eth0", 1, False), (None, "eth1", 2, True)),
+    )
+    vip = VirtualAddress.of("10.0.9.9/24", "eth0", label="eth0:1", broadcast="10.0.9.255")
+    rule = PolicyRule(family=4, priority=100, table=100, src=ip_network("10.0.0.0/8"))
+    for obj in (route, vip, rule):
+        text = _json.dumps(obj.to_json())
+        assert type(obj).from_json(_json.loads(text)) == obj

@@ -80,6 +80,9 @@ class VirtualRoute:
     metric: int | None = None
     scope: str | None = None
     type: str | None = None  # blackhole, unreachable, prohibit, ...
+    onlink: bool = False
+    #: multipath: (via, dev, weight, onlink) per ``nexthop``
+    nexthops: tuple[tuple[str | None, str | None, int, bool], ...] = ()
     file: str = ""
     line: int = 0
 

@@ -151,6 +151,10 @@ def _net_routes(routes: Iterable[Any], owner: str) -> list[Any]:
                     scope=r.scope,
                     metric=r.metric,
                     blackhole=r.type == "blackhole",
+                    onlink=r.onlink,
+                    nexthops=tuple(
+                        (ip_address(g) if g else None, d, w, o) for g, d, w, o in r.nexthops
+                    ),
                 )
             )
         except ValueError as exc:

@@ -119,6 +119,9 @@ class VirtualRoute:
     scope: str | int | None = None
     metric: int | None = None
     blackhole: bool = False
+    onlink: bool = False
+    #: multipath: (gateway, dev, weight, onlink) per next hop
+    nexthops: tuple[tuple[IPAddr | None, str | None, int, bool], ...] = ()
 
     @classmethod
     def of(cls, dst: str | IPNet, **kw: Any) -> VirtualRoute:
@@ -138,6 +141,8 @@ class VirtualRoute:
             "scope": self.scope,
             "metric": self.metric,
             "blackhole": self.blackhole,
+            "onlink": self.onlink,
+            "nexthops": [[None if g is None else str(g), d, w, o] for g, d, w, o in self.nexthops],
         }
 
     @classmethod
@@ -151,6 +156,11 @@ class VirtualRoute:
             scope=d.get("scope"),
             metric=d.get("metric"),
             blackhole=bool(d.get("blackhole", False)),
+            onlink=bool(d.get("onlink", False)),
+            nexthops=tuple(
+                (None if g is None else ip_address(g), dev, int(w), bool(o))
+                for g, dev, w, o in d.get("nexthops", [])
+            ),
         )
 
     def __str__(self) -> str:
@@ -162,6 +172,7 @@ class VirtualRoute:
 
 
 FIB_RULE_INVERT = 0x2
+RTNH_F_ONLINK = 0x4
 
 
 @dataclass(frozen=True)
@@ -365,6 +376,20 @@ class AddressManager:
             kw["scope"] = scope
         if r.metric is not None:
             kw["priority"] = r.metric
+        if r.onlink:
+            kw["flags"] = RTNH_F_ONLINK
+        if r.nexthops:
+            hops = []
+            for gw, dev, weight, onlink in r.nexthops:
+                hop: dict[str, Any] = {"hops": weight - 1}
+                if gw is not None:
+                    hop["gateway"] = str(gw)
+                if dev is not None:
+                    hop["oif"] = self.ifindex(dev)
+                if onlink:
+                    hop["flags"] = RTNH_F_ONLINK
+                hops.append(hop)
+            kw["multipath"] = hops
         return kw
 
     def add_route(self, route: VirtualRoute, *, adopt: bool = False) -> bool:

@@ -61,11 +61,36 @@ _ROUTE_TYPES = frozenset({"blackhole", "unreachable", "prohibit", "throw"})
 def route(ctx: Ctx, node: Node) -> VirtualRoute:
     words = [node.keyword, *node.arg_texts]
     fields: dict[str, Any] = {}
+    #: ``nexthop via A [dev D] [weight W] [onlink]`` ... (multipath), in order
+    hops: list[dict[str, Any]] = []
     i = 0
     while i < len(words):
         w = words[i]
         nxt = words[i + 1] if i + 1 < len(words) else None
-        if w in _ROUTE_TYPES:
+        if w == "nexthop":
+            hops.append({"via": None, "dev": None, "weight": 1, "onlink": False})
+            i += 1
+        elif hops and w in ("via", "gw", "dev", "weight") and nxt is not None:
+            if w == "weight":
+                if not nxt.isdigit() or not 1 <= int(nxt) <= 256:
+                    raise ctx.fail(node, f"nexthop weight '{short(nxt)}' is not 1..256")
+                hops[-1]["weight"] = int(nxt)
+            elif w == "dev":
+                hops[-1]["dev"] = nxt
+            else:
+                try:
+                    ipaddress.ip_address(nxt)
+                except ValueError:
+                    raise ctx.fail(node, f"nexthop via address '{short(nxt)}' is invalid") from None
+                hops[-1]["via"] = nxt
+            i += 2
+        elif w == "onlink":
+            if hops:
+                hops[-1]["onlink"] = True
+            else:
+                fields["onlink"] = True
+            i += 1
+        elif w in _ROUTE_TYPES:
             fields["type"] = w
             i += 1
         elif w in ("via", "gw", "src", "dev", "table", "scope", "metric", "to") and nxt is not None:
@@ -94,9 +119,11 @@ def route(ctx: Ctx, node: Node) -> VirtualRoute:
             fields["dest"] = w
             i += 1
         else:
-            i += 1  # or, onlink, proto, ... kept in raw
+            i += 1  # or, proto, ... kept in raw
     if "dest" not in fields:
         raise ctx.fail(node, "virtual route has no destination")
+    if hops:
+        fields["nexthops"] = tuple((h["via"], h["dev"], h["weight"], h["onlink"]) for h in hops)
     return VirtualRoute(raw=" ".join(words), file=node.file, line=node.line, **fields)
 
 
