@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 need=()
 tools="python3:python3"
 [ "${SETUP_FOR:-all}" = unit ] || \
-    tools="ip:iproute2 tcpdump:tcpdump tshark:tshark keepalived:keepalived nft:nftables $tools"
+    tools="ip:iproute2 tcpdump:tcpdump tshark:tshark keepalived:keepalived nft:nftables iptables-restore:iptables ipset:ipset $tools"
 for pair in $tools; do
     cmd=${pair%%:*}; pkg=${pair#*:}
     command -v "$cmd" >/dev/null 2>&1 || [ -x "/usr/sbin/$cmd" ] || need+=("$pkg")

@@ -101,8 +101,9 @@ def test_nftables_keywords() -> None:
     assert _load("global_defs {\n    nftables\n}\n").config.global_defs.nftables == "pyvrrp"
     assert _load("global_defs {}\n").config.global_defs.nftables is None
     r = _load("global_defs {\n    vrrp_iptables\n}\n")
-    assert r.config.global_defs.nftables == "pyvrrp"
-    assert "iptables is not supported, nftables is used instead" in r.format()
+    assert r.config.global_defs.nftables is None
+    assert r.config.global_defs.vrrp_iptables == ("INPUT", "OUTPUT")
+    assert "iptables" not in r.format()
     r = _load("global_defs {\n    nftables a\n    nftables b\n}\n")
     assert "nftables already specified" in r.format()
 

@@ -368,6 +368,11 @@ class GlobalDefs:
     nftables: str | None = None
     nftables_priority: int = -1
     nftables_counters: bool = False
+    #: vrrp_iptables [IN [OUT]]: the iptables form of the filter, jumped to
+    #: from IN (and OUT); None: not asked for (net/iptables.py)
+    vrrp_iptables: tuple[str, str | None] | None = None
+    #: vrrp_ipsets ADDR [ADDR6 ...]: the ipsets of the iptables form; None: none
+    vrrp_ipsets: tuple[str, str] | None = None
     #: log_unknown_vrids: log adverts for VRIDs not configured on their interface
     log_unknown_vrids: bool = False
     #: the process-events socket's receive buffer (None: 1 MiB)

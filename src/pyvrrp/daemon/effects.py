@@ -275,7 +275,7 @@ class Effects:
             try:
                 self.netlink.call(self.filter.teardown)
             except FirewallError as exc:
-                log.error("nftables: removing table %s: %s", self.filter.table, exc)
+                log.error("Accept_Mode filter: removing %s: %s", self.filter.table, exc)
             self.filter = None
 
     # -- static addresses and routes, and what a crashed run left ----------------------
@@ -366,38 +366,36 @@ class Effects:
     # -- the Accept_Mode filter -------------------------------------------------------
 
     def reconcile_filter(self, instances: Iterable[Any]) -> None:
-        """Make the nftables filter what ``instances`` (daemon Instances) need:
+        """Make the Accept_Mode filter (nftables, or iptables: net/iptables.py
+        ``select``) what ``instances`` (daemon Instances) need:
         present when one of them is a non-owner without Accept_Mode, holding
-        the addresses such Masters hold now; absent otherwise. A table of
-        that name left by a run that was killed is replaced or removed."""
-        from pyvrrp.net import firewall
+        the addresses such Masters hold now; absent otherwise. A table or
+        chains of that name left by a run that was killed are replaced or removed."""
+        from pyvrrp.net import firewall, iptables
 
         g = self._globals
         assert g is not None
         insts = list(instances)
         needed = any(filtered(i.cfg) for i in insts)
-        table = g.nftables or firewall.DEFAULT_TABLE
+        want, why = iptables.select(g, needed)
         if self.filter is not None and (
-            not needed
-            or (self.filter.table, self.filter.priority, self.filter.counters)
-            != (table, g.nftables_priority, g.nftables_counters)
+            not needed or want is None or self.filter.spec != want.spec
         ):
             try:
                 self.netlink.call(self.filter.teardown)
             except firewall.FirewallError as exc:
-                log.error("nftables: removing table %s: %s", self.filter.table, exc)
+                log.error("Accept_Mode filter: removing %s: %s", self.filter.table, exc)
             self.filter = None
         if self.filter is None:
-            why = firewall.available()
-            if why is not None:
+            if want is None:
                 if needed:
                     log.error(
-                        "Accept_Mode off (no_accept / vrrp_strict) needs nftables: %s; "
-                        "packets to the virtual addresses are not filtered",
+                        "Accept_Mode off (no_accept / vrrp_strict) needs nftables or iptables: "
+                        "%s; packets to the virtual addresses are not filtered",
                         why,
                     )
                 return
-            f = firewall.AcceptModeFilter(table, g.nftables_priority, g.nftables_counters)
+            f = want
             try:
                 if needed:
                     self.netlink.call(f.setup)
@@ -405,7 +403,7 @@ class Effects:
                 else:
                     self.netlink.call(f.teardown)  # what a killed run left, if anything
             except firewall.FirewallError as exc:
-                log.error("nftables table %s: %s", table, exc)
+                log.error("Accept_Mode filter %s: %s", f.table, exc)
                 return
         if self.filter is not None:
             held = [

@@ -119,6 +119,8 @@ class AcceptModeFilter:
         self.table = table
         self.priority = priority
         self.counters = counters  # nftables_counters: a counter on each rule
+        #: equal for two filters that would make the same table
+        self.spec = ("nftables", table, priority, counters)
         self.held: set[IPv4Address | IPv6Address] = set()
 
     def _counter(self) -> list[dict[str, Any]]:

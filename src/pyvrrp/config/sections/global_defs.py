@@ -186,14 +186,70 @@ def _nftables_priority(ctx: Ctx, node: Node, g: Globals) -> None:
     g.values["nftables_priority"] = ctx.integer(node, -(2**31), 2**31 - 1)
 
 
-def _iptables(ctx: Ctx, node: Node, g: Globals) -> None:
-    # keepalived built without iptables says the same and uses nftables.
-    ctx.warning(
-        node,
-        f"{node.keyword}: iptables is not supported, nftables is used instead "
-        "(replace vrrp_iptables and vrrp_ipsets with nftables)",
-    )
-    g.values.setdefault("nftables", "pyvrrp")
+def _iptables_name(ctx: Ctx, node: Node, i: int, limit: int, what: str) -> str:
+    name = node.arg_texts[i]
+    if not name:
+        raise ctx.fail(node, f"VRRP Error : {what} name empty - ignored")
+    if len(name) >= limit - 1:
+        raise ctx.fail(node, f"VRRP Error : {what} name too long - ignored")
+    return name
+
+
+def _vrrp_iptables(ctx: Ctx, node: Node, g: Globals) -> None:
+    """``vrrp_iptables [IN [OUT]]``: the iptables form of the Accept_Mode
+    filter, pyvrrp's chains jumped to from IN and OUT (INPUT and OUTPUT
+    without arguments, IN alone with one)."""
+    if "vrrp_iptables" in g.values:
+        raise ctx.fail(node, "iptables already specified - ignoring")
+    args = node.arg_texts
+    if not args:
+        g.values["vrrp_iptables"] = ("INPUT", "OUTPUT")
+        return
+    in_chain = _iptables_name(ctx, node, 0, 29, "iptables in chain")
+    if in_chain in ("PYVRRP-IN", "PYVRRP-OUT"):
+        raise ctx.fail(node, "vrrp_iptables: PYVRRP-IN and PYVRRP-OUT are pyvrrp's own chains")
+    out_chain = None
+    if len(args) > 1:
+        g.values["vrrp_iptables"] = (in_chain, None)  # as keepalived: kept if OUT is bad
+        out_chain = _iptables_name(ctx, node, 1, 29, "iptables out chain")
+    if in_chain == out_chain:
+        del g.values["vrrp_iptables"]
+        raise ctx.fail(node, "vrrp_iptables: chain names cannot be the same")
+    if out_chain in ("PYVRRP-IN", "PYVRRP-OUT"):
+        raise ctx.fail(node, "vrrp_iptables: PYVRRP-IN and PYVRRP-OUT are pyvrrp's own chains")
+    g.values["vrrp_iptables"] = (in_chain, out_chain)
+
+
+def _vrrp_ipsets(ctx: Ctx, node: Node, g: Globals) -> None:
+    """``vrrp_ipsets [ADDR [ADDR6 [ADDR_IF6 [IGMP [MLD [ND]]]]]]``: the ipsets
+    of the iptables form (keepalived's defaults for names not given; only ADDR
+    and ADDR6 are used); no argument: no ipsets."""
+    args = node.arg_texts
+    g.values["vrrp_ipsets"] = None
+    if not args:
+        return
+    kinds = ("address", "IPv6 address", "IPv6 address_iface", "IGMP", "MLD", "ND")
+    names: list[str | None] = [
+        _iptables_name(ctx, node, i, 32, f"ipset {kinds[i]}") for i in range(min(6, len(args)))
+    ]
+    addr = node.arg_texts[0]
+    defaults: list[str | None] = [
+        addr,
+        addr[:30] + "6",
+        None,  # from ADDR6, below
+        addr[:26] + "_igmp",
+        addr[:27] + "_mld",
+        addr[:27] + "_nd",
+    ]
+    names += defaults[len(names) :]
+    addr6 = str(names[1])
+    if names[2] is None:
+        base = addr6[:-1] if addr6.endswith("6") else addr6
+        names[2] = base[:27] + "_if6"
+    for i, name in enumerate(names):
+        if name in names[i + 1 :]:
+            raise ctx.fail(node, f"vrrp_ipsets: set name {name} used more than once")
+    g.values["vrrp_ipsets"] = (addr, addr6)
 
 
 def _state_dump_file(ctx: Ctx, node: Node, g: Globals) -> None:
@@ -313,8 +369,8 @@ KEYWORDS: dict[str, Handler[Globals]] = {
     "log_unknown_vrids": _same_name(_flag),
     "process_monitor_rcv_bufs": _ints(0, 2**31 - 1),
     "process_monitor_rcv_bufs_force": _same_name(_flag),
-    "vrrp_iptables": _iptables,
-    "vrrp_ipsets": _iptables,
+    "vrrp_iptables": _vrrp_iptables,
+    "vrrp_ipsets": _vrrp_ipsets,
     # keepalived adds its -i instance and namespace names to the dump files'
     # names; pyvrrp has neither, so the flag is read and changes nothing.
     "data_use_instance": _same_name(_flag),
