@@ -101,12 +101,15 @@ def _prepare(scratch: Path, files: list[str]) -> None:
             dirs_exist_ok=True,
             ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"),
         )
+    # The unit tests read the README (its keyword table must be current).
+    shutil.copy2(REPO / "README.md", scratch / "README.md")
     config = (REPO / "pyproject.toml").read_text()
     config += (
         "\n[tool.mutmut]\n"
         'source_paths = ["src/pyvrrp"]\n'
         f"only_mutate = {json.dumps(files)}\n"
         'pytest_add_cli_args_test_selection = ["tests/unit"]\n'
+        'also_copy = ["README.md"]\n'
         # -p no:cacheprovider: no .pytest_cache writes from hundreds of runs.
         'pytest_add_cli_args = ["-p", "no:cacheprovider", "-x", "-q"]\n'
     )

@@ -99,6 +99,7 @@ VALUES: dict[str, st.SearchStrategy[str]] = {
     "mcast_dst_ip": st.sampled_from(["224.0.0.19", "10.0.0.1", "ff02::12", "ff05::1", "x"]),
     "dont_track_primary": st.just(""),
     "unicast_fault_no_peer": st.just(""),
+    "old_unicast_checksum": st.sampled_from(["", "never", "sometimes"]),
 }
 #: global_defs keywords -> their values
 GLOBAL_VALUES: dict[str, st.SearchStrategy[str]] = {

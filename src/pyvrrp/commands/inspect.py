@@ -103,13 +103,25 @@ class _Verifier:
         return ctx.verify(d.pdu, d.trailer, source, now_ns).value
 
 
+_GROUP4 = IPv4Address("224.0.0.18")
+
+
 def _checksum_valid(d: DecodedAdvert, payload: bytes, src: IPAddr | None, dst: IPAddr | None):
     """(valid, style) of the checksum; valid is None when it cannot be told."""
     a = d.advert
     if a.family == 6 and (src is None or dst is None):
         return None, None
     whole = d.pdu if d.trailer is None else d.pdu + d.trailer
-    style = checksum_style(whole, d.pdu, version=a.version, family=a.family, src=src, dst=dst)
+    # (keepalived 1.3.6's unicast checksum is told apart, with the default group)
+    style = checksum_style(
+        whole,
+        d.pdu,
+        version=a.version,
+        family=a.family,
+        src=src,
+        dst=dst,
+        old_unicast_group=_GROUP4,
+    )
     if style is None:
         if a.family == 4 and a.version == 3 and dst is None:
             return None, None  # the pseudo-header needs the destination

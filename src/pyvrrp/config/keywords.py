@@ -54,7 +54,6 @@ for _words, _why in (
         "garp_extra_if vrrp_garp_extra_if vmac_garp_intvl vrrp_vmac_garp_intvl "
         "native_ipv6 track_src_ip "
         "vrf linkbeat_interfaces linkbeat_use_polling "
-        "old_unicast_checksum "
         "vrrp_netlink_cmd_rcv_bufs vrrp_netlink_cmd_rcv_bufs_force "
         "vrrp_netlink_monitor_rcv_bufs vrrp_netlink_monitor_rcv_bufs_force "
         "vrrp_rx_bufs_policy vrrp_rx_bufs_multiplier disable_local_igmp default_interface "
@@ -65,7 +64,7 @@ for _words, _why in (
         "process "
         "param_match quorum quorum_max delay terminate_delay fork_delay full_command "
         "track_group group "
-        "owner_ignore_adverts vrrp_owner_ignore_adverts timer_expired_backup "
+        "timer_expired_backup "
         "thread_timer_expired",
         _TRACK,
     ),

@@ -233,6 +233,12 @@ def _finish_instance(
             )
         if "unicast_ttl" in raw.nodes and "unicast_ttl" in v:
             ctx.warning(raw.nodes["unicast_ttl"], "unicast_ttl without unicast_peer has no effect")
+        if "old_unicast_checksum" in raw.nodes:
+            # keepalived counts it a unicast keyword: deprecated without a peer
+            ctx.warning(
+                raw.nodes["old_unicast_checksum"],
+                "old_unicast_checksum without unicast_peer: the instance uses multicast",
+            )
 
     # version
     explicit_version = "version" in v or g.vrrp_version_explicit
@@ -254,6 +260,7 @@ def _finish_instance(
             f"vrrp_instance {name}: strict mode requires no_accept; accept ignored",
         )
         accept = False
+    owner_ignore = _owner_ignore_adverts(ctx, raw, g, strict)
     if strict and peers:
         ctx.error(
             raw.nodes.get("unicast_peer") or node,
@@ -408,6 +415,9 @@ def _finish_instance(
         notify_priority_changes=v.get("notify_priority_changes"),
         notify_deleted=v.get("notify_deleted", False),
         down_timer_adverts=v.get("down_timer_adverts", g.vrrp_down_timer_adverts),
+        owner_ignore_adverts=owner_ignore,
+        old_unicast_checksum=v.get("old_unicast_checksum", "auto"),
+        checksum_group=g.vrrp_mcast_group4,
         smtp_alert=v.get("smtp_alert"),
         garp_master_delay=garp_delay,
         garp_master_repeat=garp_repeat,
@@ -427,6 +437,35 @@ def _finish_instance(
         file=node.file,
         line=node.line,
     )
+
+
+def _owner_ignore_adverts(ctx: Ctx, raw: RawInstance, g: GlobalDefs, strict: bool) -> bool:
+    """owner_ignore_adverts as keepalived settles it (vrrp.c, vrrp_complete_instance):
+    only an address owner (priority 255) may ignore adverts; unset, it takes
+    vrrp_owner_ignore_adverts, or true in strict mode, which requires it.
+
+    keepalived also forces an explicit ``owner_ignore_adverts false`` of an
+    owner to true outside strict mode, with an error that names strict mode
+    (2.4.3 vrrp.c:3692, the test lacks ``strict_mode``): pyvrrp does that in
+    strict mode only and otherwise does what the line says."""
+    name, v = raw.name, raw.values
+    owner = v.get("priority", 100) == 255
+    ignore: bool | None = v.get("owner_ignore_adverts")
+    if ignore is None:
+        return owner and (strict or g.vrrp_owner_ignore_adverts)
+    if ignore and not owner:
+        ctx.warning(
+            raw.nodes["owner_ignore_adverts"],
+            f"({name}) ignoring owner_ignore_adverts since priority is not 255",
+        )
+        return False
+    if owner and strict and not ignore:
+        ctx.warning(
+            raw.nodes["owner_ignore_adverts"],
+            f"({name}) strict_mode with priority 255 requires owner_ignore_adverts",
+        )
+        return True
+    return ignore
 
 
 def default_time_window(advert_int_cs: int) -> int:

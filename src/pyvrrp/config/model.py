@@ -325,6 +325,8 @@ class GlobalDefs:
     vrrp_skip_check_adv_addr: bool = False
     vrrp_check_unicast_src: bool = False
     v3_checksum_as_v2: bool = False
+    #: vrrp_owner_ignore_adverts: the default of an address owner's owner_ignore_adverts
+    vrrp_owner_ignore_adverts: bool = False
     notify_fifo: FifoConfig | None = None
     vrrp_notify_fifo: FifoConfig | None = None
     vrrp_notify_priority_changes: bool = False
@@ -431,6 +433,14 @@ class InstanceConfig:
     #: notify_deleted: True or its script (DELETED instead of FAULT on removal)
     notify_deleted: str | bool = False
     down_timer_adverts: int = 3
+    #: owner_ignore_adverts: an address owner (priority 255) drops every advert
+    owner_ignore_adverts: bool = False
+    #: old_unicast_checksum: the VRRPv3 IPv4 checksum of keepalived 1.3.6 and
+    #: before, whose pseudo-header names ``checksum_group`` as destination
+    #: ("always"); "auto": switch to it on hearing it over unicast; "never": don't
+    old_unicast_checksum: Literal["auto", "never", "always"] = "auto"
+    #: vrrp_mcast_group4, the destination in that old checksum's pseudo-header
+    checksum_group: IPAddress = DEFAULT_MCAST_GROUP4
     smtp_alert: bool | None = None  # None: global_defs' smtp_alert_vrrp / smtp_alert
     #: notify_priority_changes (None: global_defs' vrrp_notify_priority_changes)
     notify_priority_changes: bool | None = None

@@ -329,6 +329,13 @@ def _instance_lines(inst: Any, groups: Mapping[str, str]) -> list[str]:
         + ("false" if cfg.lower_prio_no_advert else "true"),
         "   Send advert after receive higher priority advert = "
         + ("true" if cfg.higher_prio_send_advert else "false"),
+    ]
+    if cfg.priority == 255:
+        out.append(
+            "   Address owner ignores received adverts = "
+            + ("true" if cfg.owner_ignore_adverts else "false")
+        )
+    out += [
         f"   Virtual Router ID = {cfg.vrid}",
         f"   Priority = {cfg.priority}",
         f"   Effective priority = {r.effective_priority}",
@@ -365,6 +372,10 @@ def _instance_lines(inst: Any, groups: Mapping[str, str]) -> list[str]:
         out.append(f"   Unicast TTL = {cfg.unicast_ttl}")
         out.append("   Unicast Peer :")
         out += [f"     {peer}" for peer in cfg.unicast_peers]
+        compat = {"always": "config", "never": "never"}.get(cfg.old_unicast_checksum)
+        if compat is None:
+            compat = "auto" if inst.old_checksum else "no"
+        out.append(f"   Unicast checksum compatibility = {compat}")
     if cfg.virtual_routes:
         out.append("   Virtual Routes :")
         out += [f"     {route.raw}" for route in cfg.virtual_routes]

@@ -23,6 +23,7 @@ from pyvrrp.daemon.ratelimit import RateLimitedLog
 from pyvrrp.protocol import (
     Action,
     Dropped,
+    DropReason,
     Notify,
     ReceivedAdvert,
     RouterParams,
@@ -45,6 +46,8 @@ IPAddr = IPv4Address | IPv6Address
 # Module constants for the receive path: looking up an Enum member on its
 # class (Outcome.OK) costs about 0.1 us in Python 3.11, a global a tenth.
 _OK, _MISSING = Outcome.OK, Outcome.MISSING
+_OLD_UNICAST = ChecksumStyle.V3_OLD_UNICAST
+_OWNER_IGNORES = DropReason.OWNER_IGNORES_ADVERTS
 
 #: What a log line says about each rejected outcome, so an operator can tell
 #: clock drift from forgery from a node that does not sign.
@@ -93,6 +96,7 @@ def router_params(cfg: InstanceConfig, primary: IPAddr) -> RouterParams:
         accept=cfg.accept,
         initial_state=cfg.initial_state,
         down_timer_adverts=cfg.down_timer_adverts,
+        owner_ignore_adverts=cfg.owner_ignore_adverts,
     )
 
 
@@ -133,6 +137,8 @@ class Instance:
         self.destinations: tuple[IPAddr, ...] = (
             tuple(cfg.unicast_peers) if cfg.unicast else (cfg.mcast_group,)
         )
+        #: Sending keepalived 1.3.6's VRRPv3 checksum: configured, or heard.
+        self.old_checksum = cfg.old_unicast_checksum == "always"
         self.style = self._style()
         self._pass = self._v2_auth_data()
         self._key_seen: tuple[int | None, str | None] | None = None
@@ -144,6 +150,8 @@ class Instance:
         self._last_dst_multicast = False
         self._last_src: IPAddr | None = None
         self._last_src_packed = b""
+        #: Senders whose adverts owner_ignore_adverts dropped (logged once each).
+        self._owner_ignored: set[IPAddr] = set()
         #: Built adverts by priority; emptied by reconfigure().
         self._pdus: dict[int, bytes] = {}
         self._sent: dict[int, list[tuple[IPAddr, bytes]]] = {}
@@ -155,7 +163,18 @@ class Instance:
             return ChecksumStyle.KERNEL
         if self.cfg.version == 2 or self.cfg.checksum_as_v2:
             return ChecksumStyle.MESSAGE
+        if self.old_checksum:
+            return ChecksumStyle.V3_OLD_UNICAST
         return ChecksumStyle.V3_PSEUDO
+
+    def _old_group(self) -> IPAddr | None:
+        """The group under which keepalived 1.3.6's checksum is accepted, if it is:
+        when sending it, and (unless ``never``) from a unicast peer, which makes
+        us send it too (keepalived's auto-detection, vrrp.c vrrp_check_packet)."""
+        cfg = self.cfg
+        if self.old_checksum or (cfg.old_unicast_checksum == "auto" and cfg.unicast):
+            return cfg.checksum_group
+        return None
 
     def _v2_auth_data(self) -> bytes | None:
         la = self.cfg.legacy_auth
@@ -171,6 +190,8 @@ class Instance:
         self._memo_key = self._memo = None
         self._plan_watched = None
         self.destinations = tuple(cfg.unicast_peers) if cfg.unicast else (cfg.mcast_group,)
+        # (a reload starts from the configuration, as keepalived's new instance)
+        self.old_checksum = cfg.old_unicast_checksum == "always"
         self.style = self._style()
         self._pass = self._v2_auth_data()
         self._alarm_log.interval = cfg.advert_int
@@ -182,6 +203,12 @@ class Instance:
         else:
             self.auth.configure(settings, list(cfg.unicast_peers) if cfg.unicast else None)
         return self.router.reload(router_params(cfg, self.primary), now)
+
+    def set_primary(self, primary: IPAddr, now: float) -> list[Action]:
+        """The interface came (back) with this address to send from."""
+        self.primary = primary
+        self._primary_packed = primary.packed
+        return self.reconfigure(self.cfg, now)
 
     # -- sending ----------------------------------------------------------------
 
@@ -237,6 +264,7 @@ class Instance:
                     style=self.style,
                     src=self.primary,
                     dst=dst,
+                    group=cfg.checksum_group,
                 ),
             )
             out.append((dst, bytes(buf)))
@@ -402,9 +430,12 @@ class Instance:
                 dst=dst,
                 allow_trailer=auth is not None,
                 check_checksum=not kernel_checksum,
+                old_unicast_group=self._old_group(),
             )
         except DecodeError as exc:
             return self.drop(exc.reason)
+        if d.checksum_style is _OLD_UNICAST and not self.old_checksum:
+            self._use_old_checksum()
         a = d.advert
         if cfg.version == 2 and auth is None:
             # RFC 3768 §5.3.6: the authentication type must match ours.
@@ -434,9 +465,29 @@ class Instance:
             if isinstance(act, Dropped):
                 self.drops[act.reason.value] += 1
                 lower = None
+                if act.reason is not _OWNER_IGNORES:
+                    continue
+                # keepalived does not count it received (advert_rcvd), and says
+                # it once (a rate-limit flag that only an accepted advert
+                # clears, and none is): once per sender here.
+                self.stats.adverts_received -= 1
+                if advert.source not in self._owner_ignored:
+                    self._owner_ignored.add(advert.source)
+                    log.info(
+                        "(%s) Dropping packet(s) from %s since we are address owner",
+                        self.cfg.name,
+                        advert.source,
+                    )
         if lower is not None:
             actions = [lower, *actions]
         return [*notes, *actions] if notes else actions
+
+    def _use_old_checksum(self) -> None:
+        """A unicast peer sends keepalived 1.3.6's checksum: send it too."""
+        self.old_checksum = True
+        self.style = self._style()
+        self._sent = {}
+        log.info("(%s) Setting unicast VRRPv3 checksum to old version", self.cfg.name)
 
     # -- status -------------------------------------------------------------------
 

@@ -36,6 +36,7 @@ def fix_checksum(payload: bytes, style: ChecksumStyle, src: object, dst: object)
         style=style,
         src=src,  # type: ignore[arg-type]
         dst=dst,  # type: ignore[arg-type]
+        group=IPv4Address("224.0.0.18"),  # keepalived's default vrrp_mcast_group4
     )
     buf[6:8] = csum.to_bytes(2, "big")
     return bytes(buf)

@@ -42,6 +42,13 @@ def check_advert(params: RouterParams, state: State, advert: ReceivedAdvert) -> 
             f"interval {advert.advert_interval_cs}cs from {advert.source}, "
             f"ours {p.advert_interval_cs}cs",
         )
+    if p.owner_ignore_adverts and p.is_owner:
+        # keepalived (vrrp.c, vrrp_check_packet): after the packet checks and
+        # before the advert is counted or read, whatever the state.
+        return Dropped(
+            DropReason.OWNER_IGNORES_ADVERTS,
+            f"from {advert.source}: we are the address owner (owner_ignore_adverts)",
+        )
     if state is not _BACKUP and state is not _MASTER:
         return Dropped(DropReason.NOT_LISTENING, state.value)
     return None

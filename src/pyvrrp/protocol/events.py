@@ -41,6 +41,8 @@ class DropReason(enum.Enum):
     OWN_ADDRESS = "own_address"
     #: Priority outside 0..255 or an interval of zero.
     INVALID_FIELD = "invalid_field"
+    #: keepalived's owner_ignore_adverts: the address owner drops every advert.
+    OWNER_IGNORES_ADVERTS = "owner_ignore_adverts"
     #: The router is in INITIALIZE or FAULT and does not take part in elections.
     NOT_LISTENING = "not_listening"
 

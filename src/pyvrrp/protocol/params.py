@@ -32,6 +32,8 @@ class RouterParams:
     ``answer_lower_priority``: a Master that hears a lower priority advert sends
     its own at once (keepalived behaviour, see router.py); False keeps the pure
     RFC "discard".
+    ``owner_ignore_adverts``: the address owner drops every advert it receives
+    (keepalived's owner_ignore_adverts; no effect below priority 255).
     """
 
     name: str
@@ -48,6 +50,7 @@ class RouterParams:
     #: keepalived's down_timer_adverts: Master_Down_Interval counts this many
     #: advert intervals (RFC 9568 §6.1: 3).
     down_timer_adverts: int = 3
+    owner_ignore_adverts: bool = False
 
     def __post_init__(self) -> None:
         if not 1 <= self.vrid <= 255:

@@ -18,6 +18,7 @@ Transitions at a glance (event -> new state: actions)::
                 advert prio 0                 -> MASTER: SendAdvert at once
                 advert higher / tie + higher address -> BACKUP: Release, Notify
                 advert lower                  -> MASTER: SendAdvert (keepalived) or discard
+    owner       any advert, owner_ignore_adverts -> dropped (keepalived)
     any         shutdown                      -> INITIALIZE (Master: SendAdvert(0), Release)
     any         fault raised                  -> FAULT (Master: SendAdvert(0), Release)
     FAULT       last fault cleared            -> as at start-up

@@ -45,6 +45,9 @@ class ChecksumStyle(enum.Enum):
 
     MESSAGE = "message"  # VRRP message only: v2, and v3 with v3_checksum_as_v2
     V3_PSEUDO = "v3-pseudo"  # IPv4 pseudo-header + message (keepalived's v3 default)
+    #: keepalived 1.3.6 and before (``old_unicast_checksum``): the IPv4
+    #: pseudo-header names the multicast group as destination, even unicast
+    V3_OLD_UNICAST = "v3-old-unicast"
     IPV6 = "v3-ipv6"  # RFC 8200 pseudo-header + the whole payload, trailer included
     KERNEL = "kernel"  # leave zero: the kernel fills it in (IPV6_CHECKSUM)
 
@@ -116,8 +119,12 @@ def checksum_style(
     family: int,
     src: IPAddr | None,
     dst: IPAddr | None,
+    old_unicast_group: IPAddr | None = None,
 ) -> ChecksumStyle | None:
-    """The style under which the checksum verifies, or None if none does."""
+    """The style under which the checksum verifies, or None if none does.
+
+    With ``old_unicast_group`` a VRRPv3 IPv4 checksum whose pseudo-header has
+    that group as destination also verifies (:attr:`ChecksumStyle.V3_OLD_UNICAST`)."""
     if family == 6:
         if src is None or dst is None:
             raise ValueError("an IPv6 checksum needs the source and destination addresses")
@@ -127,6 +134,10 @@ def checksum_style(
         pseudo = ipv4_pseudo_header(src.packed, dst.packed, len(pdu))
         if internet_sum(pseudo + pdu) == 0:
             return ChecksumStyle.V3_PSEUDO
+        if old_unicast_group is not None:
+            pseudo = ipv4_pseudo_header(src.packed, old_unicast_group.packed, len(pdu))
+            if internet_sum(pseudo + pdu) == 0:
+                return ChecksumStyle.V3_OLD_UNICAST
     return ChecksumStyle.MESSAGE if internet_sum(pdu) == 0 else None
 
 
@@ -176,6 +187,7 @@ def decode(
     dst: IPAddr | None = None,
     allow_trailer: bool = True,
     check_checksum: bool = True,
+    old_unicast_group: IPAddr | None = None,
 ) -> DecodedAdvert:
     """Decode one VRRP advertisement (the IP payload).
 
@@ -185,7 +197,8 @@ def decode(
     IPv4 packets may carry Ethernet padding, which is dropped. The checksum
     is verified unless ``check_checksum`` is false (the kernel already did,
     with IPV6_CHECKSUM); VRRPv3 over IPv4 verifies with the pseudo-header when
-    ``src`` and ``dst`` are given, or over the message only. Raises
+    ``src`` and ``dst`` are given (or ``old_unicast_group`` in place of ``dst``:
+    keepalived 1.3.6's checksum), or over the message only. Raises
     :class:`DecodeError` and nothing else.
     """
     pdu, trailer, padding = split(payload, family=family, allow_trailer=allow_trailer)
@@ -201,7 +214,15 @@ def decode(
     checksum = int.from_bytes(data[6:8], "big")
     style: ChecksumStyle | None = None
     if check_checksum:
-        style = checksum_style(data, pdu, version=version, family=family, src=src, dst=dst)
+        style = checksum_style(
+            data,
+            pdu,
+            version=version,
+            family=family,
+            src=src,
+            dst=dst,
+            old_unicast_group=old_unicast_group,
+        )
         if style is None:
             raise DecodeError("bad_checksum", f"VRRP checksum 0x{checksum:04x} is wrong")
     advert = Advert(
@@ -260,16 +281,22 @@ def checksum_of(
     style: ChecksumStyle,
     src: IPAddr | None = None,
     dst: IPAddr | None = None,
+    group: IPAddr | None = None,
 ) -> int:
     """The checksum to write at offset 6 of ``payload`` (whose checksum field is
-    zero). IPv4 styles cover the PDU only; the IPv6 one the whole payload."""
+    zero). IPv4 styles cover the PDU only; the IPv6 one the whole payload.
+    :attr:`ChecksumStyle.V3_OLD_UNICAST` puts ``group`` where ``dst`` goes."""
     if style is ChecksumStyle.KERNEL:
         return 0
     if style is ChecksumStyle.MESSAGE:
         return internet_sum(payload[:pdu_len])
+    if style is ChecksumStyle.V3_OLD_UNICAST:
+        if group is None:
+            raise ValueError("the old unicast checksum needs the multicast group")
+        dst = group
     if src is None or dst is None:
         raise ValueError(f"checksum style {style.value} needs the source and destination")
-    if style is ChecksumStyle.V3_PSEUDO:
+    if style is ChecksumStyle.V3_PSEUDO or style is ChecksumStyle.V3_OLD_UNICAST:
         if version != 3 or family != 4:
             raise ValueError("the IPv4 pseudo-header checksum is for VRRPv3 over IPv4")
         return internet_sum(ipv4_pseudo_header(src.packed, dst.packed, pdu_len) + payload[:pdu_len])
@@ -299,6 +326,7 @@ def encode(
     src: IPAddr | None = None,
     dst: IPAddr | None = None,
     trailer: bytes | None = None,
+    group: IPAddr | None = None,
 ) -> bytes:
     """Encode ``advert`` with its checksum, followed by ``trailer`` if given.
 
@@ -322,6 +350,7 @@ def encode(
         style=style,
         src=src,
         dst=dst,
+        group=group,
     )
     set_checksum(buf, csum)
     return bytes(buf)

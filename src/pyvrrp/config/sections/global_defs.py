@@ -329,6 +329,7 @@ KEYWORDS: dict[str, Handler[Globals]] = {
     "vrrp_skip_check_adv_addr": _same_name(_flag),
     "vrrp_check_unicast_src": _same_name(_flag),
     "v3_checksum_as_v2": _same_name(_flag),
+    "vrrp_owner_ignore_adverts": _same_name(_flag),
     "notify_fifo": _notify_fifo,
     "notify_fifo_script": _notify_fifo_script,
     "vrrp_notify_fifo": _notify_fifo,

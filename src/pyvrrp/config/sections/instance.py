@@ -239,6 +239,20 @@ def _check_unicast_src(ctx: Ctx, node: Node, raw: RawInstance) -> None:
     ctx.flag(node)
 
 
+def _old_unicast_checksum(ctx: Ctx, node: Node, raw: RawInstance) -> None:
+    """``old_unicast_checksum [never]``: send keepalived 1.3.6's VRRPv3 checksum,
+    or (``never``) do not switch to it on hearing it. Another word is ignored
+    with a warning, as keepalived does (vrrp_parser.c, the "unicast" keyword's
+    handler)."""
+    if not node.args:
+        raw.values["old_unicast_checksum"] = "always"
+    elif node.args[0].text == "never":
+        raw.values["old_unicast_checksum"] = "never"
+    else:
+        word = short(node.args[0].text)
+        ctx.warning(node, f"({raw.name}) Unknown old_unicast_checksum mode {word} - ignoring")
+
+
 def _authentication(ctx: Ctx, node: Node, raw: RawInstance) -> None:
     raw.legacy_node = node
     raw.legacy = auth.parse_legacy(ctx, node)
@@ -291,6 +305,8 @@ KEYWORDS: dict[str, Handler[RawInstance]] = {
     "notify_priority_changes": _flag,
     "notify_deleted": _notify_deleted,
     "down_timer_adverts": _down_timer_adverts,
+    "owner_ignore_adverts": _flag,
+    "old_unicast_checksum": _old_unicast_checksum,
     "smtp_alert": _flag,
     "garp_master_delay": _garp_delay,
     "garp_master_repeat": _garp_repeat,
