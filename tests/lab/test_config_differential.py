@@ -100,6 +100,30 @@ VALUES: dict[str, st.SearchStrategy[str]] = {
     "dont_track_primary": st.just(""),
     "unicast_fault_no_peer": st.just(""),
     "old_unicast_checksum": st.sampled_from(["", "never", "sometimes"]),
+    "use_vmac": st.sampled_from(
+        [
+            "",
+            "vm1",
+            "name vm1",
+            "02:11:22:33:44",
+            "vm1 02:11:22:33:44:55",
+            "00:00:5e:00:01:05",
+            "01:00:5e:00:00:01",
+            "02:11:22",
+            "netlink_notify_msg",
+            "group 0",
+            "group no-such-group",
+            "a_name_much_too_long_for_linux",
+        ]
+    ),
+    "vmac_xmit_base": st.just(""),
+    "use_ipvlan": st.sampled_from(
+        ["", "10.0.9.8/24", "ipv1 10.0.9.8/24 private", "fd00::5", "10.0.9.8 bridge vepa"]
+    ),
+    "garp_extra_if": st.sampled_from(["", "all", "all 60", "60", "0", "86401", "x"]),
+    "vmac_garp_intvl": st.sampled_from(["30"]),
+    "native_ipv6": st.just(""),
+    "track_src_ip": st.just(""),
 }
 #: global_defs keywords -> their values
 GLOBAL_VALUES: dict[str, st.SearchStrategy[str]] = {
@@ -127,6 +151,10 @@ GLOBAL_VALUES: dict[str, st.SearchStrategy[str]] = {
     "log_unknown_vrids": st.just(""),
     "process_monitor_rcv_bufs": st.sampled_from(["0", "500000", "-1", "x"]),
     "process_monitor_rcv_bufs_force": _BOOL,
+    "vmac_prefix": st.sampled_from(["vm", ""]),
+    "vrrp_garp_extra_if": st.sampled_from(["", "all 10", "0", "10", "all"]),
+    "vrrp_vmac_garp_intvl": st.sampled_from(["10"]),
+    "dynamic_interfaces": st.sampled_from(["", "allow_if_changes", "x"]),
 }
 
 _WEIGHT = st.sampled_from(["-255", "-254", "-253", "-1", "0", "1", "253", "254", "10 reverse", "x"])
@@ -193,6 +221,9 @@ KNOWN: dict[tuple[str, str], str] = {
         ("no virtual_ipaddress", case): "no_virtual_ipaddress: added after 2.2.7"
         for case in ("v2 no_virtual_ipaddress", "v3 no_virtual_ipaddress")
     },
+    ("use_vmac", "name vm1"): "use_vmac's name word: added after 2.2.7 (read as a name)",
+    ("use_vmac", "group 0"): "use_vmac's group option: added after 2.2.7 (read as a name)",
+    ("use_vmac", "netlink_notify_msg"): "added after 2.2.7 (2.2.7 reads it as a name)",
     ("vrrp_script.interval", "1.5"): "2.4 reads three decimals; 2.2.7 whole seconds",
     ("vrrp_script.timeout", "1.5"): "2.4 reads three decimals; 2.2.7 whole seconds",
 }
@@ -203,6 +234,11 @@ OTHER_LINE = {
     "mcast_src_ip": "keepalived blames the virtual_ipaddress line for a family mismatch",
     "mcast_dst_ip": (
         "keepalived takes the family from an IPv6 mcast_dst_ip and blames the IPv4 "
+        "virtual_ipaddress line"
+    ),
+    "native_ipv6": "keepalived takes IPv6 from it and blames the IPv4 virtual_ipaddress line",
+    "use_ipvlan": (
+        "keepalived takes the family from an IPv6 ipvlan address and blames the IPv4 "
         "virtual_ipaddress line"
     ),
 }

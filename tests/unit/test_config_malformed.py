@@ -69,7 +69,7 @@ CASES = {
     "nopreempt_master": inst("state MASTER", "nopreempt"),
     "unterminated": inst('notify_master "/bin/true'),
     "virtual_server": "virtual_server 10.0.0.1 80 {\n    real_server 10.0.0.2 80 {\n        TCP_CHECK {\n        }\n    }\n}\n",
-    "use_vmac": inst("use_vmac"),
+    "use_vmac": inst("use_vmac vrrp.51 00:00:5e:00:01:05"),
     "unknown_kw": inst("frobnicate 3"),
     "no_vrid": "vrrp_instance VI_1 {\n    interface eth0\n    virtual_ipaddress {\n        192.0.2.1\n    }\n}\n",
     "no_interface": "vrrp_instance VI_1 {\n    virtual_router_id 1\n    virtual_ipaddress {\n        192.0.2.1\n    }\n}\n",
@@ -285,13 +285,12 @@ EXPECTED = {
         ],
     ),
     "use_vmac": (
-        True,
+        False,
         [
             (
                 4,
-                "warning",
-                "vrrp_instance keyword 'use_vmac' is not implemented by pyvrrp (network side "
-                "of VRRP: not yet (VMAC, ipvlan, interfaces that come and go)); ignored",
+                "error",
+                "VMAC MAC address not allowed to be RFC5798 address (00:00:5e:00:01:05) - ignoring",
             )
         ],
     ),

@@ -39,7 +39,7 @@ _LVS = "LVS and its health checkers: pyvrrp is a VRRP daemon only"
 _BFD = "keepalived's BFD process: out of pyvrrp's scope"
 _SNMP = "SNMP: out of pyvrrp's scope (pyvrrp exports Prometheus metrics)"
 _DBUS = "D-Bus: out of pyvrrp's scope (pyvrrp has a control socket)"
-_NET = "network side of VRRP: not yet (VMAC, ipvlan, interfaces that come and go)"
+_NET = "network side of VRRP: not yet"
 _TRACK = "tracking and notification keyword: not yet"
 _PROC = "process and scheduling keyword: not yet"
 _RELOAD = "keepalived's reload and config-directory handling: pyvrrp reloads on SIGHUP"
@@ -49,15 +49,13 @@ _LOG = "a keepalived debugging or logging option: no effect in pyvrrp"
 _NOT_YET: dict[str, str] = {}
 for _words, _why in (
     (
-        "use_vmac use_vmac_addr vmac_xmit_base use_ipvlan "
-        "nftables_ifindex vmac_prefix vmac_addr_prefix garp_group "
-        "garp_extra_if vrrp_garp_extra_if vmac_garp_intvl vrrp_vmac_garp_intvl "
-        "native_ipv6 track_src_ip "
+        "use_vmac_addr "
+        "nftables_ifindex garp_group "
         "vrf linkbeat_interfaces linkbeat_use_polling "
         "vrrp_netlink_cmd_rcv_bufs vrrp_netlink_cmd_rcv_bufs_force "
         "vrrp_netlink_monitor_rcv_bufs vrrp_netlink_monitor_rcv_bufs_force "
         "vrrp_rx_bufs_policy vrrp_rx_bufs_multiplier disable_local_igmp default_interface "
-        "dynamic_interfaces vrrp_min_garp",
+        "vrrp_min_garp",
         _NET,
     ),
     (

@@ -60,6 +60,7 @@ from pyvrrp.config.sections import (
     track_file,
     track_process,
 )
+from pyvrrp.config.sections import vmac as vmac_section
 from pyvrrp.config.sections.auth import RawHmac
 from pyvrrp.config.sections.common import Ctx, Fail, Handler, at, short
 from pyvrrp.config.sections.instance import RawInstance
@@ -176,8 +177,14 @@ def _finish_instance(
             )
         else:
             vips.append(vip)
+    no_vips = not vips
+    if v.get("native_ipv6"):
+        if family == 4:
+            ctx.error(
+                raw.nodes["native_ipv6"], f"({name}) Cannot specify native_ipv6 with IPv4 addresses"
+            )
+        family = 6
     src: IPAddress | None = v.get("unicast_src_ip")
-    no_vips = family is None
     if family is None:
         if src is not None:
             family = src.version
@@ -610,6 +617,39 @@ def _apply_mtu(ctx: Ctx, inst: InstanceConfig, mtus: MtuSource | None) -> Instan
     return replace(inst, virtual_addresses=keep, excluded_addresses=inst.excluded_addresses + moved)
 
 
+def _finish_child(
+    ctx: Ctx, raw: RawInstance, inst: InstanceConfig, g: GlobalDefs, used: dict[str, str]
+) -> InstanceConfig:
+    """use_vmac / use_ipvlan, vmac_xmit_base, garp_extra_if, once the
+    instance's VRID and family are known (keepalived's checks)."""
+    child = vmac_section.finish(
+        ctx,
+        raw,
+        vrid=inst.vrid,
+        family=inst.family,
+        strict=inst.strict,
+        prefix=g.vmac_prefix,
+        used=used,
+    )
+    changes: dict[str, Any] = {"vmac": child}
+    if child is not None and inst.promote_secondaries:
+        ctx.warning(
+            raw.nodes["promote_secondaries"],
+            f"({inst.name}) promote_secondaries is automatically set for vmacs - ignoring",
+        )
+        changes["promote_secondaries"] = False
+    if child is not None and child.address is not None and inst.unicast_src_ip is None:
+        # keepalived: the ipvlan's address is the adverts' source too.
+        changes["unicast_src_ip"] = child.address.ip
+    # keepalived: track_src_ip only for a source address from the configuration.
+    changes["track_src_ip"] = bool(raw.values.get("track_src_ip")) and (
+        changes.get("unicast_src_ip", inst.unicast_src_ip) is not None
+    )
+    delay, every = raw.values.get("garp_extra_if", (g.vrrp_garp_extra_if, g.vrrp_garp_extra_if_all))
+    changes["garp_extra_if"], changes["garp_extra_if_all"] = delay, every
+    return replace(inst, **changes)
+
+
 def _check_interfaces(
     ctx: Ctx, raw: RawInstance, inst: InstanceConfig, interfaces: Collection[str]
 ) -> None:
@@ -813,6 +853,7 @@ def _configure(
     instances: list[InstanceConfig] = []
     by_name: dict[str, InstanceConfig] = {}
     vrids: dict[tuple[str | None, int, int], InstanceConfig] = {}
+    children: dict[str, str] = {}  # VMAC / ipvlan names, to their instances
     for raw in raws:
         if raw.name in by_name:
             ctx.error(
@@ -823,6 +864,7 @@ def _configure(
         inst = _finish_instance(ctx, raw, g, scripts, track_files, track_processes)
         if inst is None:
             continue
+        inst = _finish_child(ctx, raw, inst, g, children)
         inst = _apply_mtu(ctx, inst, mtus)
         if interfaces is not None:
             _check_interfaces(ctx, raw, inst, interfaces)

@@ -385,8 +385,40 @@ class GlobalDefs:
     stats_dump_file: str = "/tmp/keepalived.stats"
     json_dump_file: str = "/tmp/keepalived.json"
     json_version: int = 1
+    #: dynamic_interfaces: an instance whose interface is missing at start
+    #: waits in FAULT for it instead of stopping the start
+    dynamic_interfaces: bool = False
+    #: the names of VMAC children when use_vmac names none: PREFIX.VRID
+    vmac_prefix: str = "vrrp"
+    vmac_addr_prefix: str | None = None
+    #: vrrp_garp_extra_if [all] SECONDS: the instances' default garp_extra_if
+    vrrp_garp_extra_if: int = 0
+    vrrp_garp_extra_if_all: bool = False
     file: str = ""
     line: int = 0
+
+
+@dataclass(frozen=True)
+class Vmac:
+    """use_vmac / use_ipvlan: the child interface an instance lives on
+    (RFC 9568 7.3's virtual MAC, or an ipvlan where extra MACs are not
+    allowed). The virtual addresses go on it, and the adverts leave from it
+    unless ``xmit_base``."""
+
+    name: str
+    kind: Literal["macvlan", "ipvlan"] = "macvlan"
+    #: the child's MAC (macvlan): 00:00:5e:00:01:VRID (IPv4), :02:VRID (IPv6)
+    mac: str | None = None
+    #: vmac_xmit_base: adverts sent and received on the base interface
+    xmit_base: bool = False
+    #: the link group (None: the base interface's, as keepalived copies it)
+    group: int | None = None
+    #: use_ipvlan's address (with prefix), added on the child; the adverts' source
+    address: ipaddress.IPv4Interface | ipaddress.IPv6Interface | None = None
+    #: use_ipvlan's mode flag: bridge, private or vepa
+    ipvlan_mode: Literal["bridge", "private", "vepa"] = "bridge"
+    #: netlink_notify_msg: re-set the base's link group after creating the child
+    netlink_notify: bool = False
 
 
 @dataclass(frozen=True)
@@ -457,8 +489,31 @@ class InstanceConfig:
     mcast_group: IPAddress = DEFAULT_MCAST_GROUP4
     checksum_as_v2: bool = False
     skip_check_adv_addr: bool = False
+    #: track_src_ip: FAULT while the configured source address is not on the interface
+    track_src_ip: bool = False
+    #: use_vmac / use_ipvlan
+    vmac: Vmac | None = None
+    #: garp_extra_if: seconds between gratuitous ARPs / NAs on the other
+    #: interfaces of the addresses while Master (0: off); ``all``: every such
+    #: interface, else only VMAC ones
+    garp_extra_if: int = 0
+    garp_extra_if_all: bool = False
     file: str = ""
     line: int = 0
+
+    @property
+    def link(self) -> str | None:
+        """Where the virtual addresses without ``dev`` live and the gratuitous
+        ARPs go: the VMAC / ipvlan child if there is one, else the interface."""
+        return self.vmac.name if self.vmac is not None else self.interface
+
+    @property
+    def socket_interface(self) -> str | None:
+        """Where the adverts are sent and received: the child, unless
+        vmac_xmit_base (or no child)."""
+        if self.vmac is not None and not self.vmac.xmit_base:
+            return self.vmac.name
+        return self.interface
 
     @property
     def unicast(self) -> bool:

@@ -21,9 +21,10 @@ import os
 import pwd
 import shlex
 import signal
+import socket
 import time
 from collections.abc import Iterable
-from ipaddress import IPv4Address, IPv6Address
+from ipaddress import IPv4Address, IPv6Address, ip_address
 from pathlib import Path
 from typing import Any
 
@@ -129,6 +130,20 @@ def _gc_settle() -> None:
 
 
 NO_PEER = "no unicast peer (unicast_fault_no_peer)"
+NO_INTERFACE = "interface missing (dynamic_interfaces: waiting for it)"
+NO_SOURCE = "configured source address missing (track_src_ip)"
+#: how often instances waiting for their interface (or its address) look again
+_WAIT_RETRY = 1.0
+
+
+def _exists(ifname: str | None) -> bool:
+    if not ifname:
+        return False
+    try:
+        socket.if_nametoindex(ifname)
+    except OSError:
+        return False
+    return True
 
 
 def _no_peer(cfg: InstanceConfig) -> bool:
@@ -137,7 +152,12 @@ def _no_peer(cfg: InstanceConfig) -> bool:
 
 def _fingerprint(cfg: InstanceConfig) -> tuple[Any, ...]:
     """What must stay equal for a reload to keep an instance running as is."""
-    return (cfg.interface, cfg.vrid, cfg.family, cfg.version, cfg.unicast_src_ip)
+    return (cfg.interface, cfg.vrid, cfg.family, cfg.version, cfg.unicast_src_ip, cfg.vmac)
+
+
+def _sock_key(cfg: InstanceConfig) -> tuple[str, int]:
+    """The socket an instance's adverts use: (interface, family)."""
+    return (cfg.socket_interface or "", cfg.family)
 
 
 class Daemon:
@@ -193,6 +213,10 @@ class Daemon:
         #: keepalived's notify_fifo and vrrp_notify_fifo, while open
         self.fifos: list[NotifyFifo] = []
         self._joined: dict[tuple[str, int], set[IPAddr]] = {}
+        #: instances waiting for their interface (dynamic_interfaces)
+        self._waiting: set[str] = set()
+        self._wait_timer: asyncio.TimerHandle | None = None
+        self._addr_watcher: Any = None
         self._scheduled: dict[str, float | None] = {}
         self._group_state: dict[str, State] = {}
         self.netlink = Netlink()
@@ -223,6 +247,10 @@ class Daemon:
             raise StartupError(f"{cfg.name}: no interface")
         ifname = cfg.interface
         if cfg.family == 6:
+            if cfg.vmac is not None and not cfg.vmac.xmit_base:
+                # The child sends from the base's link-local address (or
+                # the one made of its MAC), which it is given.
+                return self.effects.child_link_local(cfg)
             return self.netlink.call(link_local, ifname)
         addr = self.netlink.call(primary_address, ifname, 4)
         if addr is None:
@@ -232,11 +260,11 @@ class Daemon:
     def _socket_for(self, cfg: InstanceConfig) -> Any:
         from pyvrrp.net.sockets import open_socket
 
-        assert cfg.interface is not None
-        key = (cfg.interface, cfg.family)
+        assert cfg.socket_interface is not None
+        key = _sock_key(cfg)
         sock = self.sockets.get(key)
         if sock is None:
-            sock = open_socket(cfg.interface, cfg.family)
+            sock = open_socket(cfg.socket_interface, cfg.family)
             self.sockets[key] = sock
             self._drops.pop(key, None)  # a new socket counts from 0
             self._lossy.pop(key, None)
@@ -253,13 +281,77 @@ class Daemon:
     # -- instances ---------------------------------------------------------------
 
     def _add_instance(self, cfg: InstanceConfig, now: float) -> Instance:
+        assert self.config is not None
+        if self.config.global_defs.dynamic_interfaces and not _exists(cfg.interface):
+            return self._add_waiting(cfg, now)
         inst = Instance(cfg, self._primary(cfg), now)
         # unicast_fault_no_peer: in FAULT from the start (the router records it).
         inst.router.set_fault(_no_peer(cfg), NO_PEER, now)
+        inst.router.set_fault(self._source_missing(cfg), NO_SOURCE, now)
+        self._attach(inst)
+        self.instances[cfg.name] = inst
+        self._build_tracker(cfg)
+        return inst
+
+    def _add_waiting(self, cfg: InstanceConfig, now: float) -> Instance:
+        """dynamic_interfaces: the instance exists, in FAULT, until its
+        interface comes (keepalived's behaviour with that option)."""
+        log.warning("(%s) interface %s does not exist: waiting for it", cfg.name, cfg.interface)
+        unspecified = ip_address("0.0.0.0" if cfg.family == 4 else "::")
+        inst = Instance(cfg, unspecified, now)
+        inst.router.set_fault(True, NO_INTERFACE, now)
+        inst.router.set_fault(_no_peer(cfg), NO_PEER, now)
+        self._waiting.add(cfg.name)
+        self.instances[cfg.name] = inst
+        self._build_tracker(cfg)
+        self._arm_wait()
+        return inst
+
+    def _arm_wait(self) -> None:
+        if self._waiting and self._wait_timer is None and self._loop is not None:
+            self._wait_timer = self._loop.call_later(_WAIT_RETRY, self._retry_waiting)
+
+    def _retry_waiting(self) -> None:
+        """Waiting instances look again (their interface may have come
+        without a link event we act on, or without its address yet)."""
+        self._wait_timer = None
+        for name in sorted(self._waiting):
+            self._try_attach(name)
+        self._arm_wait()
+
+    def _try_attach(self, name: str) -> None:
+        inst = self.instances.get(name)
+        if inst is None:
+            self._waiting.discard(name)
+            return
+        cfg = inst.cfg
+        if not _exists(cfg.interface):
+            return
+        now = self.clock.monotonic()
+        try:
+            primary = self._primary(cfg)
+            self._attach(inst)
+        except (StartupError, OSError) as exc:
+            self.ratelog.log(
+                (name, "attach"), now, logging.INFO, "(%s) not ready yet: %s", name, exc
+            )
+            return
+        self._waiting.discard(name)
+        log.info("(%s) interface %s is here: starting", name, cfg.interface)
+        acts = inst.set_primary(primary, now)
+        acts += inst.router.set_fault(self._source_missing(cfg), NO_SOURCE, now)
+        acts += inst.router.set_fault(False, NO_INTERFACE, now)
+        self._perform(inst, acts, now)
+        self._schedule(inst)
+
+    def _attach(self, inst: Instance) -> None:
+        """The instance's child (use_vmac), socket and demultiplexer entry."""
+        cfg = inst.cfg
+        self.effects.ensure_child(cfg)  # before its socket: it may live on the child
         sock = self._socket_for(cfg)
         if cfg.kernel_rx_buf_size is not None:
             # Shared by the instances of the interface: the largest asked for.
-            key = (cfg.interface or "", cfg.family)
+            key = _sock_key(cfg)
             size = max(
                 [cfg.kernel_rx_buf_size]
                 + [i.cfg.kernel_rx_buf_size or 0 for i in self.demux.get(key, {}).values()]
@@ -267,16 +359,132 @@ class Daemon:
             sock.set_rcvbuf(size)
         if cfg.promote_secondaries and cfg.family == 4 and cfg.interface:
             self._promote_secondaries(cfg.interface)
-        key = (cfg.interface or "", cfg.family)
-        if cfg.vrid in self.demux[key]:
+        key = _sock_key(cfg)
+        other = self.demux[key].get(cfg.vrid)
+        if other is not None and other is not inst:
             raise StartupError(
-                f"{cfg.name}: VRID {cfg.vrid} on {cfg.interface} IPv{cfg.family} is "
-                f"already used by {self.demux[key][cfg.vrid].cfg.name}"
+                f"{cfg.name}: VRID {cfg.vrid} on {key[0]} IPv{cfg.family} is "
+                f"already used by {other.cfg.name}"
             )
         self.demux[key][cfg.vrid] = inst
-        self.instances[cfg.name] = inst
-        self._build_tracker(cfg)
-        return inst
+
+    def _source_missing(self, cfg: InstanceConfig) -> bool:
+        """track_src_ip: the configured source address is not on the interface."""
+        if not cfg.track_src_ip or cfg.unicast_src_ip is None:
+            return False
+        from pyvrrp.net.interfaces import addresses
+
+        where = cfg.vmac.name if cfg.vmac is not None and cfg.vmac.kind == "ipvlan" else None
+        try:
+            found = self.netlink.call(addresses, where or cfg.interface, cfg.family)
+        except OSError:
+            return True
+        return all(a != cfg.unicast_src_ip for a, *_ in found)
+
+    def _start_addr_watcher(self) -> None:
+        """Address events, while some instance has track_src_ip."""
+        needed = any(i.cfg.track_src_ip for i in self.instances.values())
+        if needed == (self._addr_watcher is not None) or self._loop is None:
+            return
+        if not needed:
+            self._loop.remove_reader(self._addr_watcher.fileno())
+            self._addr_watcher.close()
+            self._addr_watcher = None
+            return
+        from pyvrrp.net.interfaces import AddressWatcher
+
+        try:
+            self._addr_watcher = AddressWatcher()
+        except OSError as exc:
+            log.warning("addresses not watched (track_src_ip): %s", exc)
+            return
+        self._loop.add_reader(self._addr_watcher.fileno(), self._on_addr)
+
+    def _on_addr(self) -> None:
+        if self._addr_watcher is None:
+            return
+        events = self._addr_watcher.read()
+        if events == []:
+            return
+        watched = {
+            i.cfg.unicast_src_ip
+            for i in self.instances.values()
+            if i.cfg.track_src_ip and i.cfg.name not in self._waiting
+        }
+        if events is not None and not any(addr in watched for _, addr, _ in events):
+            return
+        self._check_sources()
+
+    def _check_sources(self) -> None:
+        now = self.clock.monotonic()
+        for inst in list(self.instances.values()):
+            if inst.cfg.name in self._waiting:
+                continue
+            # (not tracking: never missing, so a reload that drops
+            # track_src_ip also ends its FAULT)
+            missing = self._source_missing(inst.cfg)
+            if missing != (NO_SOURCE in inst.router.fault_reasons):
+                log.info(
+                    "(%s) source address %s %s",
+                    inst.cfg.name,
+                    inst.cfg.unicast_src_ip,
+                    "is gone: FAULT" if missing else "is back",
+                )
+                self._perform(inst, inst.router.set_fault(missing, NO_SOURCE, now), now)
+                self._schedule(inst)
+
+    def _relink(self, ifname: str) -> None:
+        """``ifname`` is up: if it was deleted and made again, the children on
+        it come back and the sockets bound to its old index are opened anew;
+        instances waiting for it start."""
+        for inst in list(self.instances.values()):
+            cfg = inst.cfg
+            if cfg.name in self._waiting:
+                if ifname in (cfg.interface, cfg.socket_interface):
+                    self._try_attach(cfg.name)
+                continue
+            if cfg.vmac is not None and cfg.interface == ifname and not _exists(cfg.vmac.name):
+                try:
+                    self.effects.ensure_child(cfg)
+                except OSError as exc:
+                    log.error("(%s) re-creating %s: %s", cfg.name, cfg.vmac.name, exc)
+        for key, sock in list(self.sockets.items()):
+            try:
+                index = socket.if_nametoindex(key[0])
+            except OSError:
+                continue
+            if index != sock.ifindex:
+                self._reopen(key)
+
+    def _reopen(self, key: tuple[str, int]) -> None:
+        """The socket's interface was made again (a new index): a new socket,
+        the same groups, the same instances."""
+        from pyvrrp.net.sockets import open_socket
+
+        old = self.sockets[key]
+        try:
+            sock = open_socket(key[0], key[1])
+        except OSError as exc:
+            log.error("reopening the VRRP socket on %s: %s", key[0], exc)
+            return
+        if self._loop is not None:
+            with contextlib.suppress(ValueError, OSError):
+                self._loop.remove_reader(old.fileno())
+        old.close()
+        self.sockets[key] = sock
+        self._drops.pop(key, None)
+        self._lossy.pop(key, None)
+        for group in self._joined.get(key, set()):
+            try:
+                sock.join(group)  # type: ignore[arg-type]
+            except OSError as exc:
+                log.error("joining %s on %s: %s", group, key[0], exc)
+        sizes = [i.cfg.kernel_rx_buf_size or 0 for i in self.demux.get(key, {}).values()]
+        if max(sizes, default=0):
+            sock.set_rcvbuf(max(sizes))
+        assert self._loop is not None
+        self._loop.add_reader(sock.fileno(), self._on_readable, key)
+        log.info("%s was made again: its VRRP socket reopened", key[0])
 
     def _build_tracker(self, cfg: InstanceConfig) -> None:
         assert self.config is not None
@@ -339,6 +547,7 @@ class Daemon:
 
     def _remove_instance(self, name: str, now: float, *, deleted: bool = False) -> None:
         inst = self.instances.pop(name)
+        self._waiting.discard(name)
         acts = inst.router.shutdown(now)
         if deleted:
             # keepalived: an instance gone from the config notifies DELETED
@@ -347,7 +556,8 @@ class Daemon:
             self._notify_deleted(inst)
         self._perform(inst, acts, now)
         self.effects.release(inst.cfg)
-        key = (inst.cfg.interface or "", inst.cfg.family)
+        self.effects.remove_child(inst.cfg)
+        key = _sock_key(inst.cfg)
         self.demux.get(key, {}).pop(inst.cfg.vrid, None)
         self.trackers.pop(name, None)
         self._scheduled.pop(name, None)
@@ -583,7 +793,7 @@ class Daemon:
         rare); None for anything else."""
         if inst.router.state is not State.BACKUP:
             return None
-        key = (inst.cfg.interface or "", inst.cfg.family)
+        key = _sock_key(inst.cfg)
         sock = self.sockets.get(key)
         if sock is not None:
             self._sample_drops(key, sock, now, fresh=True)
@@ -796,7 +1006,7 @@ class Daemon:
             self._fifo_write("GROUP", group, word, 0)
 
     def _send(self, inst: Instance, priority: int) -> None:
-        sock = self.sockets.get((inst.cfg.interface or "", inst.cfg.family))
+        sock = self.sockets.get(_sock_key(inst.cfg))
         if sock is None:
             return
         # (The wall clock only for a trailer: in the lab it reads a file.)
@@ -1082,10 +1292,15 @@ class Daemon:
 
     def _apply_link(self, ifname: str, up: bool) -> None:
         self._link_applied[ifname] = up
+        if up:
+            self._relink(ifname)
         now = self.clock.monotonic()
         for name, inst in list(self.instances.items()):
             acts: list[Action] = []
-            if inst.cfg.interface == ifname and not inst.cfg.dont_track_primary:
+            own = ifname == inst.cfg.interface or (
+                inst.cfg.vmac is not None and ifname == inst.cfg.vmac.name
+            )
+            if own and not inst.cfg.dont_track_primary:
                 acts += inst.router.interface_changed(up, now)
             tracker = self.trackers.get(name)
             before = inst.router.effective_priority
@@ -1145,7 +1360,8 @@ class Daemon:
             # (SIGKILL, crash) go before the election, or a restarted Backup
             # would hold the Master's addresses. Queued first on the netlink
             # thread, so an owner's TakeAddresses below comes after.
-            self.effects.release(inst.cfg)
+            if inst.cfg.name not in self._waiting:
+                self.effects.release(inst.cfg)
         for name, tracker in self.trackers.items():
             # Before the start: a tracker already at fault starts it in FAULT.
             inst = self.instances[name]
@@ -1156,6 +1372,7 @@ class Daemon:
         self._start_script_tasks()
         self._start_file_watcher()
         self._start_link_watcher()
+        self._start_addr_watcher()
         loop = self._loop
         loop.add_signal_handler(signal.SIGHUP, self.reload)
         # keepalived's dump signals: DATA, STATS, STATS_CLEAR (nothing cleared), JSON
@@ -1202,6 +1419,7 @@ class Daemon:
             from pyvrrp.net.interfaces import LinkWatcher
 
             names = {c.interface for c in self.instances_cfg() if c.interface}
+            names |= {c.vmac.name for c in self.instances_cfg() if c.vmac is not None}
             names |= {t.name for c in self.instances_cfg() for t in c.track_interfaces}
             self._link_watcher = LinkWatcher(names)
             assert self._loop is not None
@@ -1259,6 +1477,15 @@ class Daemon:
 
     def _close(self) -> None:
         self._unpromote_secondaries()
+        if self._wait_timer is not None:
+            self._wait_timer.cancel()
+            self._wait_timer = None
+        if self._addr_watcher is not None:
+            with contextlib.suppress(ValueError, OSError):
+                if self._loop is not None:
+                    self._loop.remove_reader(self._addr_watcher.fileno())
+            self._addr_watcher.close()
+            self._addr_watcher = None
         for pending in self._link_pending.values():
             pending.cancel()
         self._link_pending.clear()
@@ -1318,7 +1545,8 @@ class Daemon:
         try:
             for cfg in new.instances:
                 old = self.instances.get(cfg.name)
-                if old is None or _fingerprint(old.cfg) != _fingerprint(cfg):
+                waits = new.global_defs.dynamic_interfaces and not _exists(cfg.interface)
+                if (old is None or _fingerprint(old.cfg) != _fingerprint(cfg)) and not waits:
                     self._primary(cfg)
         except (StartupError, OSError) as exc:
             self.reload_failures += 1
@@ -1372,6 +1600,8 @@ class Daemon:
             self._schedule(inst)
         self._start_script_tasks()
         self._start_file_watcher()
+        self._start_addr_watcher()
+        self._check_sources()
         if new.global_defs.fifo_write_vrrp_states_on_reload:
             self._write_states()
         self.reloads += 1

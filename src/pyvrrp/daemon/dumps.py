@@ -103,7 +103,8 @@ def _data(inst: Any, wall: float) -> dict[str, Any]:
         "dont_track_primary": 0,
         "skip_check_adv_addr": int(cfg.skip_check_adv_addr),
         "strict_mode": int(cfg.strict),
-        "ifp_ifname": cfg.interface or "",
+        "ifp_ifname": cfg.link or "",
+        "vmac_ifname": cfg.vmac.name if cfg.vmac is not None else "",
         "master_priority": r.effective_priority if r.state is State.MASTER else 0,
         "last_transition": wall,
         "garp_delay": float(cfg.garp_master_delay),
@@ -308,7 +309,17 @@ def _instance_lines(inst: Any, groups: Mapping[str, str]) -> list[str]:
     else:
         out.append("   Flags of interface faults - (none)")
     out.append(f"   Last transition = {_stamp(inst.transition_wall)}")
-    out.append(f"   Interface = {cfg.interface or 'not configured'}")
+    out.append(f"   Interface = {cfg.link or 'not configured'}")
+    v = cfg.vmac
+    if v is not None and v.kind == "macvlan":
+        out.append(
+            f"   Use VMAC, i/f name {v.name}, is_up = true, "
+            f"xmit_base = {'true' if v.xmit_base else 'false'}"
+        )
+        out.append(f"     MAC = {v.mac}")
+    elif v is not None:
+        addr = f", addr {v.address}" if v.address is not None else ""
+        out.append(f"   Use IPVLAN, i/f {v.name}, is_up = true{addr}, type {v.ipvlan_mode}")
     if cfg.skip_check_adv_addr:
         out.append("   Skip checking advert IP addresses")
     if cfg.strict:
@@ -364,10 +375,10 @@ def _instance_lines(inst: Any, groups: Mapping[str, str]) -> list[str]:
         out.append(f"     Mode = {settings.mode.value}")
     if cfg.virtual_addresses:
         out.append(f"   Virtual IP ({len(cfg.virtual_addresses)}):")
-        out += [_vip_line(v, cfg.interface) for v in cfg.virtual_addresses]
+        out += [_vip_line(v, cfg.link) for v in cfg.virtual_addresses]
     if cfg.excluded_addresses:
         out.append("   Virtual IP Excluded :")
-        out += [_vip_line(v, cfg.interface) for v in cfg.excluded_addresses]
+        out += [_vip_line(v, cfg.link) for v in cfg.excluded_addresses]
     if cfg.unicast:
         out.append(f"   Unicast TTL = {cfg.unicast_ttl}")
         out.append("   Unicast Peer :")

@@ -58,7 +58,7 @@ def net_vips(cfg: InstanceConfig) -> list[Any]:
 
     out = []
     for v in (*cfg.virtual_addresses, *cfg.excluded_addresses):
-        dev = v.dev or cfg.interface
+        dev = v.dev or cfg.link
         assert dev is not None
         out.append(
             NetVip(
@@ -113,6 +113,46 @@ def net_rules(rules: Iterable[Any]) -> list[Any]:
         )
         for r in rules
     ]
+
+
+def child_link(cfg: InstanceConfig) -> Any:
+    """The instance's VMAC / ipvlan child as net.vmac will make it, or None."""
+    from pyvrrp.net.vmac import ChildLink
+
+    v = cfg.vmac
+    if v is None or cfg.interface is None:
+        return None
+    other_family = any(
+        a.family != cfg.family and (a.dev or v.name) == v.name
+        for a in (*cfg.virtual_addresses, *cfg.excluded_addresses)
+    )
+    return ChildLink(
+        name=v.name,
+        base=cfg.interface,
+        kind=v.kind,
+        mac=v.mac,
+        family=cfg.family,
+        group=v.group,
+        ipvlan_mode=v.ipvlan_mode,
+        address=v.address,
+        ipv6=other_family,
+        # IPv6 adverts leave the child from a link-local address: the base's.
+        link_local=cfg.family == 6 and not v.xmit_base and v.address is None,
+        netlink_notify=v.netlink_notify,
+    )
+
+
+def extra_interfaces(cfg: InstanceConfig) -> dict[str, list[Any]]:
+    """garp_extra_if's interfaces: those of the addresses other than the
+    instance's own (with ``all``; else only VMAC ones, of which pyvrrp makes
+    none but the instance's), with their addresses."""
+    if not cfg.garp_extra_if_all:
+        return {}
+    out: dict[str, list[Any]] = {}
+    for v in (*cfg.virtual_addresses, *cfg.excluded_addresses):
+        if v.dev is not None and v.dev != cfg.link:
+            out.setdefault(v.dev, []).append(v.address.ip)
+    return out
 
 
 def static_entries(config: Config) -> tuple[list[Any], list[Any]]:
@@ -170,6 +210,8 @@ class Effects:
         self.clock = clock
         self.ratelog = ratelog
         self.addresses: Any = None
+        #: VMAC / ipvlan children (net.vmac.ChildManager)
+        self.children: Any = None
         self.announcer: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._globals: GlobalDefs | None = None
@@ -192,7 +234,10 @@ class Effects:
         self._loop = loop
         self._globals = global_defs
         self.owned_path = owned_path
+        from pyvrrp.net.vmac import ChildManager
+
         self.addresses = self.netlink.call(AddressManager)
+        self.children = ChildManager(self.addresses.ipr)
         try:
             from pyvrrp.net.announce import Announcer
 
@@ -257,12 +302,37 @@ class Effects:
             self.netlink.post(self.filter.remove, gone)
         self._post_save()
 
+    # -- VMAC / ipvlan children --------------------------------------------------
+
+    def ensure_child(self, cfg: InstanceConfig) -> None:
+        """Create (or adopt) the instance's child before its socket opens;
+        :class:`~pyvrrp.net.errors.NetError` if the kernel refuses."""
+        link = child_link(cfg)
+        if link is None or self.children is None:
+            return
+        self.netlink.call(self.children.ensure, link)
+        self._post_save()
+
+    def remove_child(self, cfg: InstanceConfig) -> None:
+        """The instance left (reload): its child goes, after its addresses."""
+        if cfg.vmac is None or self.children is None:
+            return
+        self.netlink.post(self.children.remove, cfg.vmac.name)
+        self._post_save()
+
+    def child_link_local(self, cfg: InstanceConfig) -> Any:
+        """The link-local address an IPv6 instance's child sends from."""
+        assert self.children is not None and cfg.interface is not None
+        return self.netlink.call(self.children.base_link_local, cfg.interface)
+
     def release_all(self) -> None:
         """Shutdown: every address and route pyvrrp added goes."""
         if self.addresses is None:
             return
         try:
             self.netlink.call(self.addresses.release)
+            if self.children is not None:
+                self.netlink.call(self.children.release)
         except OSError as exc:
             log.error("releasing addresses: %s", exc)
         else:
@@ -316,6 +386,7 @@ class Effects:
         from pyvrrp.net.addresses import PolicyRule
         from pyvrrp.net.addresses import VirtualAddress as NetVip
         from pyvrrp.net.addresses import VirtualRoute as NetRoute
+        from pyvrrp.net.vmac import ChildLink
 
         if self.addresses is None or self.owned_path is None:
             return
@@ -325,6 +396,8 @@ class Effects:
             old_vips = [NetVip.from_json(d) for d in doc.get("addresses", [])]
             old_routes = [NetRoute.from_json(d) for d in doc.get("routes", [])]
             old_rules = [PolicyRule.from_json(d) for d in doc.get("rules", [])]
+            old_links = [ChildLink.from_json(d) for d in doc.get("links", [])]
+            old_sysctls = dict(doc.get("sysctls", {}))
         except FileNotFoundError:
             return
         except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -345,6 +418,17 @@ class Effects:
             if vip not in keep_vips:
                 log.info("removing address %s left by the last run", vip)
                 self.netlink.post(self.addresses.remove, vip)
+        if self.children is not None:
+            # The sysctls go back to what they were before the last run (the
+            # children this config keeps set them again, recording that), and
+            # its children go unless this config has them (adopted then).
+            self.children.sysctls.adopt(old_sysctls)
+            self.netlink.call(self.children.sysctls.restore)
+            keep = {link.name for c in config.instances if (link := child_link(c)) is not None}
+            for old in old_links:
+                if old.name not in keep:
+                    log.info("removing %s %s left by the last run", old.kind, old.name)
+                    self.netlink.post(self.children.delete_leftover, old)
 
     def _post_save(self) -> None:
         if self.owned_path is not None and self.addresses is not None:
@@ -353,11 +437,14 @@ class Effects:
     def _save_owned(self) -> None:
         """On the netlink thread, after the changes queued before it."""
         assert self.owned_path is not None
-        doc = {
+        doc: dict[str, Any] = {
             "addresses": [v.to_json() for v in self.addresses.owned()],
             "routes": [r.to_json() for r in self.addresses.owned_routes()],
             "rules": [r.to_json() for r in self.addresses.owned_rules()],
         }
+        if self.children is not None:
+            doc["links"] = [c.to_json() for c in self.children.owned()]
+            doc["sysctls"] = self.children.sysctls.to_json()
         tmp = f"{self.owned_path}.tmp"
         with open(tmp, "w") as fh:
             json.dump(doc, fh)
@@ -454,7 +541,7 @@ class Effects:
                 return
             by_dev: dict[str, list[Any]] = {}
             for v in (*cfg.virtual_addresses, *cfg.excluded_addresses):
-                by_dev.setdefault(v.dev or cfg.interface or "", []).append(v.address.ip)
+                by_dev.setdefault(v.dev or cfg.link or "", []).append(v.address.ip)
             for dev, group in by_dev.items():
                 try:
                     self.announcer.announce(dev, group)
@@ -483,3 +570,26 @@ class Effects:
                 loop.call_later(delay, one_round)
         if settings.refresh > 0:
             loop.call_later(settings.refresh, refresh)
+        extra = extra_interfaces(cfg)
+        if cfg.garp_extra_if > 0 and extra:
+            # keepalived's garp_extra_if: keep switches' MAC caches of the
+            # other interfaces' addresses warm, from garp_master_delay on.
+            def extra_round() -> None:
+                if not current():
+                    return
+                for dev, group in extra.items():
+                    try:
+                        self.announcer.announce(dev, group)
+                    except OSError as exc:
+                        self.ratelog.log(
+                            (cfg.name, "announce", dev),
+                            self.clock.monotonic(),
+                            logging.WARNING,
+                            "(%s) gratuitous ARP/NA on %s failed: %s",
+                            cfg.name,
+                            dev,
+                            exc,
+                        )
+                loop.call_later(cfg.garp_extra_if, extra_round)
+
+            loop.call_later(cfg.garp_master_delay + cfg.garp_extra_if, extra_round)

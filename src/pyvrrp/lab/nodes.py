@@ -273,3 +273,35 @@ def wait_for(predicate: Any, timeout: float, interval: float = 0.02) -> float:
 
 def lab_path() -> Path:
     return Path(__file__).parent
+
+
+#: An ICMP echo from inside a namespace (no ping binary needed): exit 0 on a reply.
+_ECHO = """
+import socket, struct, sys, time
+dst = sys.argv[1]
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+s.settimeout(0.3)
+def csum(b):
+    t = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    t = (t >> 16) + (t & 0xFFFF)
+    return ~(t + (t >> 16)) & 0xFFFF
+for seq in range(4):
+    body = struct.pack("!BBHHH", 8, 0, 0, 0x7076, seq) + b"pyvrrp"
+    s.sendto(body[:2] + struct.pack("!H", csum(body)) + body[4:], (dst, 0))
+    end = time.monotonic() + 0.3
+    while time.monotonic() < end:
+        try:
+            data, (src, _) = s.recvfrom(2048)
+        except socket.timeout:
+            break
+        icmp = data[(data[0] & 0xF) * 4:]
+        if src == dst and icmp[0] == 0 and icmp[4:6] == b"\\x70\\x76":
+            sys.exit(0)
+sys.exit(1)
+"""
+
+
+def icmp_echo(lab: Lab, ns: str, addr: str) -> bool:
+    """True if ``addr`` answers an ICMP echo sent from namespace ``ns``."""
+    r = lab.run(ns, [sys.executable, "-c", _ECHO, addr], check=False)
+    return r.returncode == 0

@@ -236,6 +236,11 @@ class AddressManager:
         self._owned_routes: dict[VirtualRoute, None] = {}
         self._owned_rules: dict[PolicyRule, None] = {}
 
+    @property
+    def ipr(self) -> Any:
+        """The pyroute2 socket (shared by the other netlink users of its thread)."""
+        return self._ipr
+
     # -- lifecycle ---------------------------------------------------------
     def close(self) -> None:
         """Close the netlink socket (addresses stay as they are)."""

@@ -221,3 +221,81 @@ class LinkWatcher:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+# -- address watching ------------------------------------------------------------
+
+RTMGRP_IPV4_IFADDR = 0x10
+RTMGRP_IPV6_IFADDR = 0x100
+RTM_NEWADDR = 20
+RTM_DELADDR = 21
+IFA_ADDRESS = 1
+IFA_LOCAL = 2
+_IFADDRMSG = struct.Struct("=BBBBI")
+
+
+def parse_addr_messages(data: bytes) -> list[tuple[int, IPv4Address | IPv6Address, bool]]:
+    """``(ifindex, address, added)`` for each RTM_NEWADDR / RTM_DELADDR in
+    ``data`` (an IPv4 address is its IFA_LOCAL, the address of the host)."""
+    out: list[tuple[int, IPv4Address | IPv6Address, bool]] = []
+    off = 0
+    while off + _NLMSGHDR.size <= len(data):
+        length, kind, _flags, _seq, _pid = _NLMSGHDR.unpack_from(data, off)
+        if length < _NLMSGHDR.size:
+            break
+        end = off + length
+        if kind in (RTM_NEWADDR, RTM_DELADDR):
+            body = off + _NLMSGHDR.size
+            family, _plen, _fl, _scope, index = _IFADDRMSG.unpack_from(data, body)
+            a = body + _IFADDRMSG.size
+            found: dict[int, bytes] = {}
+            while a + _RTATTR.size <= end:
+                alen, atype = _RTATTR.unpack_from(data, a)
+                if alen < _RTATTR.size:
+                    break
+                if atype in (IFA_ADDRESS, IFA_LOCAL):
+                    found[atype] = data[a + 4 : a + alen]
+                a += (alen + 3) & ~3
+            raw = found.get(IFA_LOCAL) or found.get(IFA_ADDRESS)
+            if raw is not None and family in (socket.AF_INET, socket.AF_INET6):
+                addr = IPv4Address(raw) if family == socket.AF_INET else IPv6Address(raw)
+                out.append((index, addr, kind == RTM_NEWADDR))
+        off += (length + 3) & ~3
+    return out
+
+
+class AddressWatcher:
+    """Address additions and removals from the kernel (track_src_ip).
+    :meth:`read` returns ``(ifindex, address, added)`` per event; after a
+    receive-buffer overrun it returns None: look again at what matters."""
+
+    def __init__(self) -> None:
+        self._sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE)
+        try:
+            self._sock.bind((0, RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR))
+            self._sock.setblocking(False)
+        except OSError:
+            self._sock.close()
+            raise
+
+    def fileno(self) -> int:
+        return self._sock.fileno()
+
+    def read(self) -> list[tuple[int, IPv4Address | IPv6Address, bool]] | None:
+        events: list[tuple[int, IPv4Address | IPv6Address, bool]] = []
+        lost = False
+        while True:
+            try:
+                data = self._sock.recv(65536)
+            except (BlockingIOError, InterruptedError):
+                break
+            except OSError as e:
+                if e.errno != errno.ENOBUFS:
+                    raise
+                lost = True
+                continue
+            events.extend(parse_addr_messages(data))
+        return None if lost else events
+
+    def close(self) -> None:
+        self._sock.close()

@@ -308,6 +308,45 @@ def _script_user(ctx: Ctx, node: Node, g: Globals) -> None:
         g.values["script_group"] = node.args[1].text
 
 
+def _dynamic_interfaces(ctx: Ctx, node: Node, g: Globals) -> None:
+    """``dynamic_interfaces [allow_if_changes]`` (pyvrrp never checks an
+    interface's type, so allow_if_changes is what it does anyway)."""
+    g.values["dynamic_interfaces"] = True
+    if node.args and node.args[0].text != "allow_if_changes":
+        raise ctx.fail(node, f"Unknown dynamic_interfaces option {short(node.args[0].text)!r}")
+
+
+def _vmac_prefix(ctx: Ctx, node: Node, g: Globals) -> None:
+    """``vmac_prefix`` / ``vmac_addr_prefix``: the stem of VMAC children's names."""
+    text = ctx.one_arg(node)
+    if node.keyword in g.values:
+        what = "vmac prefix" if node.keyword == "vmac_prefix" else "vmac_addr prefix"
+        raise ctx.fail(node, f"{what} has already been specified - ignoring {short(text)}")
+    g.values[node.keyword] = text
+
+
+def _garp_extra_if(ctx: Ctx, node: Node, g: Globals) -> None:
+    """``vrrp_garp_extra_if [all] SECONDS`` (vrrp_vmac_garp_intvl: its old name)."""
+    kw = node.keyword
+    if kw == "vrrp_vmac_garp_intvl":
+        ctx.warning(
+            node, 'Keyword "vrrp_vmac_garp_intvl" is deprecated - please use "vrrp_garp_extra_if"'
+        )
+    every, delay = False, 0
+    for a in node.args:
+        if a.text == "all":
+            every = True
+        elif a.text.isdigit() and 1 <= int(a.text) <= 86400:
+            delay = int(a.text)
+        else:
+            raise ctx.fail(node, f"{kw} {short(a.text)} invalid - ignoring")
+    if every:
+        g.values["vrrp_garp_extra_if_all"] = True
+    if not delay:
+        raise ctx.fail(node, f"{kw} specified without time - ignoring")
+    g.values["vrrp_garp_extra_if"] = delay
+
+
 KEYWORDS: dict[str, Handler[Globals]] = {
     "router_id": _same_name(_one_arg),
     "vrrp_mcast_group4": _mcast_group,
@@ -377,6 +416,11 @@ KEYWORDS: dict[str, Handler[Globals]] = {
     "data_use_instance": _same_name(_flag),
     "json_dump_file": _same_name(_one_arg),
     "json_version": _ints(1, 2),
+    "dynamic_interfaces": _dynamic_interfaces,
+    "vmac_prefix": _vmac_prefix,
+    "vmac_addr_prefix": _vmac_prefix,
+    "vrrp_garp_extra_if": _garp_extra_if,
+    "vrrp_vmac_garp_intvl": _garp_extra_if,
 }
 
 #: keepalived's other global_defs keywords, and a few it takes elsewhere.

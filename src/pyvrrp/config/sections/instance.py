@@ -21,7 +21,7 @@ from pyvrrp.config.model import (
     VirtualRule,
 )
 
-from . import addresses, auth, rules, tracking
+from . import addresses, auth, rules, tracking, vmac
 from .common import Ctx, Fail, Handler, dispatch, refused, short
 
 
@@ -43,6 +43,8 @@ class RawInstance:
     legacy: LegacyAuth | None = None
     legacy_node: Node | None = None
     hmac: auth.RawHmac | None = None
+    #: use_vmac / use_ipvlan, as read
+    child: vmac.RawChild | None = None
     fatal: bool = False
 
 
@@ -264,6 +266,42 @@ def _auth_hmac(ctx: Ctx, node: Node, raw: RawInstance) -> None:
     raw.hmac = auth.parse_hmac(ctx, node)
 
 
+def _use_vmac(ctx: Ctx, node: Node, raw: RawInstance) -> None:
+    if raw.child is not None and raw.child.kind != "macvlan":
+        raise ctx.fail(
+            node, f"({raw.name}) use_vmac and use_ipvlan are exclusive; use_vmac ignored"
+        )
+    raw.child = vmac.parse_vmac(ctx, node, lambda _name: None)
+
+
+def _use_ipvlan(ctx: Ctx, node: Node, raw: RawInstance) -> None:
+    if raw.child is not None:
+        which = (
+            "use_ipvlan already specified"
+            if raw.child.kind == "ipvlan"
+            else ("use_vmac and use_ipvlan are exclusive; use_ipvlan ignored")
+        )
+        raise ctx.fail(node, f"({raw.name}) {which}")
+    raw.child = vmac.parse_ipvlan(ctx, node, lambda _name: None)
+
+
+def _garp_extra_if(ctx: Ctx, node: Node, raw: RawInstance) -> None:
+    """``garp_extra_if [all] SECONDS`` (vmac_garp_intvl: its old name)."""
+    if node.keyword == "vmac_garp_intvl":
+        ctx.warning(node, 'Keyword "vmac_garp_intvl" is deprecated - please use "garp_extra_if"')
+    every, delay = False, None
+    for a in node.args:
+        if a.text == "all":
+            every = True
+        elif a.text.isdigit() and int(a.text) <= 86400:
+            delay = int(a.text)
+        else:
+            raise ctx.fail(node, f"({raw.name}): {node.keyword} {short(a.text)} invalid - ignoring")
+    if delay is None:
+        raise ctx.fail(node, f"({raw.name}): {node.keyword} specified without time - ignoring")
+    raw.values["garp_extra_if"] = (delay, every)
+
+
 KEYWORDS: dict[str, Handler[RawInstance]] = {
     "state": _state,
     "interface": _interface,
@@ -321,6 +359,14 @@ KEYWORDS: dict[str, Handler[RawInstance]] = {
     "skip_check_adv_addr": _flag,
     "v3_checksum_as_v2": _flag,
     "check_unicast_src": _check_unicast_src,
+    "use_vmac": _use_vmac,
+    "use_ipvlan": _use_ipvlan,
+    "vmac_xmit_base": _true,
+    "track_src_ip": _true,
+    "garp_extra_if": _garp_extra_if,
+    "vmac_garp_intvl": _garp_extra_if,
+    # keepalived deprecated it: the instance's family comes from its addresses.
+    "native_ipv6": _true,
 }
 
 #: keepalived's other vrrp_instance keywords, and two it takes elsewhere or once had.

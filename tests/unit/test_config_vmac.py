@@ -1,0 +1,249 @@
+"""use_vmac, use_ipvlan, vmac_xmit_base, garp_extra_if and their globals, as
+keepalived reads them (vrrp_parser.c, vrrp.c's checks once the instance is
+complete); and the pure parts of net.vmac (link-local address, sysctls)."""
+
+from __future__ import annotations
+
+from ipaddress import IPv4Address, IPv6Address, ip_interface
+from pathlib import Path
+
+import pytest
+
+from pyvrrp.config import loads
+from pyvrrp.config.sections.vmac import default_name, link_group
+from pyvrrp.daemon.effects import child_link
+from pyvrrp.net.vmac import Sysctls, eui64_link_local
+
+
+def inst(*lines: str, vip: str = "192.0.2.1", name: str = "VI_1", vrid: int = 51) -> str:
+    body = "".join(f"    {line}\n" for line in lines)
+    return (
+        f"vrrp_instance {name} {{\n    interface eth0\n    virtual_router_id {vrid}\n"
+        + body
+        + f"    virtual_ipaddress {{\n        {vip}\n    }}\n}}\n"
+    )
+
+
+def load(text: str):  # type: ignore[no-untyped-def]
+    result = loads(text, name="t.conf", env={})
+    return result, [(d.level, d.message) for d in result.diagnostics]
+
+
+def one(text: str):  # type: ignore[no-untyped-def]
+    result, diags = load(text)
+    assert result.ok, diags
+    return result.config.instances[0], diags
+
+
+def test_use_vmac_defaults_are_rfc_9568_s_mac_and_keepalived_s_name() -> None:
+    cfg, diags = one(inst("use_vmac"))
+    assert diags == []
+    assert cfg.vmac is not None
+    assert (cfg.vmac.name, cfg.vmac.kind) == ("vrrp.51", "macvlan")
+    assert cfg.vmac.mac == "00:00:5e:00:01:33"
+    assert cfg.link == cfg.socket_interface == "vrrp.51"
+    assert cfg.interface == "eth0"
+    link = child_link(cfg)
+    assert (link.name, link.base, link.family, link.ipv6, link.link_local) == (
+        "vrrp.51",
+        "eth0",
+        4,
+        False,
+        False,
+    )
+
+
+def test_ipv6_instance_gets_the_ipv6_virtual_mac_and_a_link_local_address() -> None:
+    cfg, _ = one(inst("use_vmac", vip="fd00::1", vrid=255))
+    assert cfg.vmac.mac == "00:00:5e:00:02:ff"
+    link = child_link(cfg)
+    assert link.family == 6 and link.link_local
+
+
+def test_ipv4_instance_with_ipv6_addresses_on_its_child_keeps_ipv6_on() -> None:
+    text = inst("use_vmac", "virtual_ipaddress_excluded {", "    fd00::9", "}")
+    cfg, _ = one(text)
+    assert child_link(cfg).ipv6
+
+
+def test_name_and_a_five_octet_mac_take_the_vrid() -> None:
+    cfg, diags = one(inst("use_vmac name vm1 02:11:22:33:44"))
+    assert diags == []
+    assert (cfg.vmac.name, cfg.vmac.mac) == ("vm1", "02:11:22:33:44:33")
+    cfg, _ = one(inst("use_vmac 02:11:22:33:44:55 vm2"))
+    assert (cfg.vmac.name, cfg.vmac.mac) == ("vm2", "02:11:22:33:44:55")
+
+
+@pytest.mark.parametrize(
+    ("word", "message"),
+    [
+        ("01:00:5e:00:00:01", "VMAC MAC address is multicast 01:00:5e:00:00:01 - ignoring"),
+        (
+            "00:00:5e:00:02:01",
+            "VMAC MAC address not allowed to be RFC5798 address (00:00:5e:00:02:01) - ignoring",
+        ),
+        ("00:zz:5e:00:02:01", "VMAC invalid MAC address 00:zz:5e:00:02:01 - ignored"),
+        ("00:11:22", "VMAC invalid MAC address 00:11:22 - ignored"),
+    ],
+)
+def test_a_bad_mac_is_an_error(word: str, message: str) -> None:
+    result, diags = load(inst(f"use_vmac {word}"))
+    assert not result.ok
+    assert ("error", message) in diags
+
+
+def test_a_bad_name_is_an_error() -> None:
+    result, diags = load(inst("use_vmac a_name_much_too_long_for_linux"))
+    assert not result.ok
+    assert diags[0][1].startswith("VMAC interface name ")
+
+
+def test_two_instances_never_share_a_child_name() -> None:
+    text = inst("use_vmac") + inst("use_vmac", name="VI_2").replace("eth0", "eth1")
+    result, diags = load(text)
+    assert result.ok, diags
+    names = [i.vmac.name for i in result.config.instances]
+    assert names[0] == "vrrp.51" and names[1] != "vrrp.51"
+    text = inst("use_vmac vx") + inst("use_vmac vx", name="VI_2", vrid=52)
+    result, diags = load(text)
+    assert ("error", "(VI_2) VRRP instance VI_1 is already using vx - ignoring name") in diags
+
+
+def test_default_names() -> None:
+    assert default_name("vrrp", 7, 4, set()) == "vrrp.7"
+    assert default_name("vrrp", 7, 6, {"vrrp.7"}) == "vrrp6.7"
+    assert default_name("vrrp", 7, 4, {"vrrp.7"}) == "vrrp.7.1"
+    assert default_name("averyveryverylongprefix", 255, 4, set()) == "averyveryve.255"
+    assert len(default_name("averyveryverylongprefix", 255, 4, {"averyveryve.255"})) < 16
+
+
+def test_vmac_prefix_names_the_children() -> None:
+    cfg, _ = one("global_defs {\n    vmac_prefix vm\n}\n" + inst("use_vmac"))
+    assert cfg.vmac.name == "vm.51"
+    _, diags = load("global_defs {\n    vmac_prefix a\n    vmac_prefix b\n}\n")
+    assert ("error", "vmac prefix has already been specified - ignoring b") in diags
+
+
+def test_xmit_base_sends_from_the_base_interface() -> None:
+    cfg, diags = one(inst("use_vmac", "vmac_xmit_base"))
+    assert diags == []
+    assert cfg.socket_interface == "eth0" and cfg.link == "vrrp.51"
+
+
+def test_xmit_base_without_vmac_or_in_strict_mode_is_reset() -> None:
+    cfg, diags = one(inst("vmac_xmit_base"))
+    assert diags == [("warning", "(VI_1) vmac_xmit_base is only valid with a vmac")]
+    assert cfg.vmac is None and cfg.socket_interface == "eth0"
+    cfg, diags = one(inst("use_vmac", "vmac_xmit_base", "strict_mode on", "version 3"))
+    assert ("warning", "(VI_1) xmit_base is incompatible with strict mode - resetting") in diags
+    assert cfg.socket_interface == "vrrp.51"
+
+
+def test_promote_secondaries_is_set_on_a_vmac_anyway() -> None:
+    cfg, diags = one(inst("use_vmac", "promote_secondaries"))
+    assert diags == [
+        ("warning", "(VI_1) promote_secondaries is automatically set for vmacs - ignoring")
+    ]
+    assert not cfg.promote_secondaries
+
+
+def test_use_vmac_group_and_netlink_notify() -> None:
+    cfg, _ = one(inst("use_vmac group 7 netlink_notify_msg"))
+    assert cfg.vmac.group == 7 and cfg.vmac.netlink_notify
+    _, diags = load(inst("use_vmac group no-such-group"))
+    assert ("error", "VMAC group no-such-group not found") in diags
+
+
+def test_link_group_by_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    f = tmp_path / "group"
+    f.write_text("0\tdefault\n# comment\n10 edge\n")
+    import pyvrrp.config.sections.vmac as mod
+
+    monkeypatch.setattr(mod, "_GROUP_FILES", (str(f),))
+    assert link_group("edge") == 10
+    assert link_group("0x10") == 16
+    assert link_group("core") is None
+
+
+def test_use_ipvlan_ipv4_needs_its_address_which_becomes_the_source() -> None:
+    result, diags = load(inst("use_ipvlan"))
+    assert not result.ok
+    assert (
+        "error",
+        "(VI_1) IPv4 ipvlan requires a source ip address to be configured",
+    ) in diags
+    cfg, diags = one(inst("use_ipvlan ipv1 192.0.2.10/24 private"))
+    assert diags == []
+    v = cfg.vmac
+    assert (v.name, v.kind, v.ipvlan_mode, v.address) == (
+        "ipv1",
+        "ipvlan",
+        "private",
+        ip_interface("192.0.2.10/24"),
+    )
+    assert cfg.unicast_src_ip == IPv4Address("192.0.2.10")
+    assert cfg.link == cfg.socket_interface == "ipv1"
+
+
+def test_use_ipvlan_family_and_repeats() -> None:
+    _, diags = load(inst("use_ipvlan fd00::5/64"))
+    assert any("MUST match vrrp instance family" in m for _, m in diags)
+    _, diags = load(inst("use_ipvlan 192.0.2.9 bridge vepa"))
+    assert ("error", "ipvlan type already specified - ignoring 'vepa'") in diags
+    _, diags = load(inst("use_vmac", "use_ipvlan 192.0.2.9"))
+    assert any("exclusive" in m for _, m in diags)
+
+
+def test_garp_extra_if() -> None:
+    cfg, _ = one(inst("garp_extra_if all 60"))
+    assert (cfg.garp_extra_if, cfg.garp_extra_if_all) == (60, True)
+    cfg, diags = one(inst("vmac_garp_intvl 30"))
+    assert (cfg.garp_extra_if, cfg.garp_extra_if_all) == (30, False)
+    assert diags == [
+        ("warning", 'Keyword "vmac_garp_intvl" is deprecated - please use "garp_extra_if"')
+    ]
+    cfg, _ = one("global_defs {\n    vrrp_garp_extra_if all 100\n}\n" + inst())
+    assert (cfg.garp_extra_if, cfg.garp_extra_if_all) == (100, True)
+    _, diags = load(inst("garp_extra_if all"))
+    assert ("error", "(VI_1): garp_extra_if specified without time - ignoring") in diags
+    _, diags = load(inst("garp_extra_if 86401"))
+    assert ("error", "(VI_1): garp_extra_if 86401 invalid - ignoring") in diags
+
+
+def test_native_ipv6() -> None:
+    _, diags = load(inst("native_ipv6"))
+    assert ("error", "(VI_1) Cannot specify native_ipv6 with IPv4 addresses") in diags
+    text = (
+        "vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 5\n    native_ipv6\n"
+        "    no_virtual_ipaddress\n}\n"
+    )
+    cfg, _ = one(text)
+    assert cfg.family == 6 and cfg.version == 3
+
+
+def test_eui64_link_local() -> None:
+    assert eui64_link_local("52:54:00:12:34:56") == IPv6Address("fe80::5054:ff:fe12:3456")
+
+
+def test_sysctls_restore_what_was_changed_and_only_if_still_ours(tmp_path: Path) -> None:
+    for rel, value in {"ipv4/conf/eth0/arp_ignore": "0", "ipv4/conf/eth0/arp_filter": "0"}.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(value + "\n")
+    s = Sysctls(tmp_path)
+    assert s.set("ipv4/conf/eth0/arp_ignore", 1)
+    assert s.set("ipv4/conf/eth0/arp_filter", 1)
+    assert s.set("ipv4/conf/eth0/arp_filter", 1)  # already: no second record
+    assert not s.set("ipv4/conf/nope/arp_filter", 1)
+    assert s.to_json() == {
+        "ipv4/conf/eth0/arp_ignore": ["0", "1"],
+        "ipv4/conf/eth0/arp_filter": ["0", "1"],
+    }
+    # Someone else changed arp_filter since: theirs stays.
+    (tmp_path / "ipv4/conf/eth0/arp_filter").write_text("2\n")
+    doc = s.to_json()
+    s2 = Sysctls(tmp_path)
+    s2.adopt(doc)  # the next run after a crash
+    s2.restore()
+    assert (tmp_path / "ipv4/conf/eth0/arp_ignore").read_text().strip() == "0"
+    assert (tmp_path / "ipv4/conf/eth0/arp_filter").read_text().strip() == "2"
+    assert s2.to_json() == {}
