@@ -124,6 +124,7 @@ VALUES: dict[str, st.SearchStrategy[str]] = {
     "vmac_garp_intvl": st.sampled_from(["30"]),
     "native_ipv6": st.just(""),
     "track_src_ip": st.just(""),
+    "use_vmac_addr": st.just(""),
 }
 #: global_defs keywords -> their values
 GLOBAL_VALUES: dict[str, st.SearchStrategy[str]] = {

@@ -264,3 +264,35 @@ def test_garp_extra_if_keeps_announcing_addresses_on_other_interfaces(lab, extra
         assert len(rows) >= 2, out  # one a second
     else:
         assert rows == [], out
+
+
+def test_an_address_on_another_interface_gets_its_own_vmac(lab) -> None:
+    seg = one_segment(lab, 2)
+    lab.bridge(seg.switch, "br1")
+    for i, n in enumerate(seg.nodes):
+        lab.attach(n.ns, "eth1", seg.switch, "br1")
+        lab.addr(n.ns, "eth1", f"10.0.2.{i + 1}/24")
+    a = PyvrrpNode(lab, seg.nodes[0])
+    extra = (
+        "garp_master_delay 0",
+        "garp_extra_if 1",
+        "virtual_ipaddress_excluded {",
+        "    10.0.2.100/24 dev eth1 use_vmac",
+        "}",
+    )
+    a.start(instance_config(priority=200, advert_int=0.5, extra=extra))
+    wait_for(lambda: a.state() == "MASTER", 5)
+    ns0 = seg.nodes[0].ns
+    wait_for(lambda: "10.0.2.100/24" in a.addresses("vrrp.51"), 3)
+    child = _links(lab, ns0)["vrrp.51"]
+    assert (child["address"], child["link"]) == (VMAC, "eth1")
+    assert f"{VIP}/24" in a.addresses("eth0")  # the instance itself has no VMAC
+    # garp_extra_if (without "all"): the VMAC's addresses, every second, from the VMAC.
+    time.sleep(0.3)
+    out = lab.run(
+        seg.nodes[1].ns, [sys.executable, "-c", _ARPS.replace("eth0", "eth1"), "10.0.2.100", "2.5"]
+    ).stdout
+    rows = [line.split() for line in out.splitlines()]
+    assert len(rows) >= 2 and {mac for _, mac in rows} == {VMAC}, out
+    a.stop()
+    assert "vrrp.51" not in _links(lab, ns0)

@@ -11,7 +11,7 @@ import pytest
 
 from pyvrrp.config import loads
 from pyvrrp.config.sections.vmac import default_name, link_group
-from pyvrrp.daemon.effects import child_link
+from pyvrrp.daemon.effects import child_link, child_links
 from pyvrrp.net.vmac import Sysctls, eui64_link_local
 
 
@@ -112,7 +112,11 @@ def test_two_instances_never_share_a_child_name() -> None:
 def test_default_names() -> None:
     assert default_name("vrrp", 7, 4, set()) == "vrrp.7"
     assert default_name("vrrp", 7, 6, {"vrrp.7"}) == "vrrp6.7"
-    assert default_name("vrrp", 7, 4, {"vrrp.7"}) == "vrrp.7.1"
+    assert default_name("vrrp", 7, 4, {"vrrp.7"}) == "vrrp1.7"
+    assert default_name("vrrp", 7, 4, {"vrrp.7", "vrrp1.7"}) == "vrrp2.7"
+    assert default_name("vrrp", 7, 6, {"vrrp.7", "vrrp6.7"}) == "vrrp1.7"
+    used6 = {"vrrp.7", "vrrp6.7", "vrrp1.7", "vrrp2.7", "vrrp3.7", "vrrp4.7", "vrrp5.7"}
+    assert default_name("vrrp", 7, 6, used6) == "vrrp7.7"
     assert default_name("averyveryverylongprefix", 255, 4, set()) == "averyveryve.255"
     assert len(default_name("averyveryverylongprefix", 255, 4, {"averyveryve.255"})) < 16
 
@@ -247,3 +251,62 @@ def test_sysctls_restore_what_was_changed_and_only_if_still_ours(tmp_path: Path)
     assert (tmp_path / "ipv4/conf/eth0/arp_ignore").read_text().strip() == "0"
     assert (tmp_path / "ipv4/conf/eth0/arp_filter").read_text().strip() == "2"
     assert s2.to_json() == {}
+
+
+def _evip(cfg, text: str):  # type: ignore[no-untyped-def]
+    return next(
+        v for v in (*cfg.virtual_addresses, *cfg.excluded_addresses) if str(v.address) == text
+    )
+
+
+def test_an_address_s_use_vmac_makes_a_vmac_on_its_interface() -> None:
+    text = inst("virtual_ipaddress_excluded {", "    10.2.0.1/24 dev eth1 use_vmac", "}")
+    cfg, diags = one(text)
+    assert diags == []
+    assert cfg.vmac is None
+    assert cfg.addr_vmacs == (("vrrp.51", "eth1", 4, "00:00:5e:00:01:33"),)
+    assert cfg.vip_link(_evip(cfg, "10.2.0.1/24")) == "vrrp.51"
+    assert cfg.vip_link(cfg.virtual_addresses[0]) == "eth0"  # the VIP stays on eth0
+    assert [c.name for c in child_links(cfg)] == ["vrrp.51"]
+
+
+def test_use_vmac_addr_covers_other_interfaces_and_the_other_family() -> None:
+    text = inst(
+        "use_vmac",
+        "use_vmac_addr",
+        "virtual_ipaddress_excluded {",
+        "    10.2.0.1/24 dev eth1",
+        "    10.3.0.1/24 dev eth1",
+        "    fd00::1/64",
+        "}",
+    )
+    cfg, diags = one(text)
+    assert diags == []
+    assert cfg.vmac.name == "vrrp.51"
+    assert cfg.addr_vmacs == (
+        ("vrrp1.51", "eth1", 4, "00:00:5e:00:01:33"),
+        ("vrrp6.51", "eth0", 6, "00:00:5e:00:02:33"),
+    )
+    assert cfg.vip_link(_evip(cfg, "10.3.0.1/24")) == "vrrp1.51"
+    assert cfg.vip_link(_evip(cfg, "fd00::1/64")) == "vrrp6.51"
+    assert cfg.vip_link(cfg.virtual_addresses[0]) == "vrrp.51"
+    # garp_extra_if without "all": these VMACs only.
+    cfg, _ = one(text.replace("use_vmac_addr", "use_vmac_addr\n    garp_extra_if 60"))
+    from pyvrrp.daemon.effects import extra_interfaces
+
+    assert set(extra_interfaces(cfg)) == {"vrrp1.51", "vrrp6.51"}
+
+
+def test_use_vmac_on_an_address_that_the_instance_s_vmac_holds_is_an_error() -> None:
+    _, diags = load(inst("use_vmac", "virtual_ipaddress_excluded {", "    10.2.0.1 use_vmac", "}"))
+    assert (
+        "error",
+        "(VI_1) use_vmac specified for VIP/eVIP 10.2.0.1/32 and vrrp instance",
+    ) in diags
+    _, diags = load(
+        inst("use_vmac_addr", "virtual_ipaddress_excluded {", "    10.2.0.1 dev eth1 use_vmac", "}")
+    )
+    assert (
+        "error",
+        "(VI_1) use_vmac_addr specified and use_vmac specified for VIP/eVIP 10.2.0.1/32",
+    ) in diags

@@ -49,7 +49,6 @@ _LOG = "a keepalived debugging or logging option: no effect in pyvrrp"
 _NOT_YET: dict[str, str] = {}
 for _words, _why in (
     (
-        "use_vmac_addr "
         "nftables_ifindex garp_group "
         "vrf linkbeat_interfaces linkbeat_use_polling "
         "vrrp_netlink_cmd_rcv_bufs vrrp_netlink_cmd_rcv_bufs_force "

@@ -632,6 +632,54 @@ def _finish_child(
         used=used,
     )
     changes: dict[str, Any] = {"vmac": child}
+    prefix = g.vmac_addr_prefix or g.vmac_prefix
+    use_addr = bool(raw.values.get("use_vmac_addr"))
+    made: dict[tuple[str, int], str] = {}
+    addr_vmacs: list[tuple[str, str, int, str]] = []
+
+    def addr_child(base: str, family: int) -> str:
+        name = made.get((base, family))
+        if name is None:
+            name = made[(base, family)] = vmac_section.default_name(
+                prefix, inst.vrid, family, set(used)
+            )
+            used[name] = inst.name
+            # keepalived: a MAC given to use_vmac is theirs too
+            given = raw.child is not None and raw.child.mac is not None and child is not None
+            mac = child.mac if given and child is not None else None
+            mac = mac or vmac_section.default_mac(family, inst.vrid)
+            addr_vmacs.append((name, base, family, mac))
+        return name
+
+    def place(v: VirtualAddress) -> VirtualAddress:
+        """keepalived's rules (vrrp.c): which VMAC an address goes on."""
+        own_if = v.dev is None or v.dev == inst.interface
+        same = v.family == inst.family
+        has_vmac = child is not None and child.kind == "macvlan"
+        if v.use_vmac and own_if and has_vmac and same:
+            ctx.error(
+                at(v),
+                f"({inst.name}) use_vmac specified for VIP/eVIP {v.address} and vrrp instance",
+            )
+        elif v.use_vmac and (not own_if or not same) and use_addr:
+            ctx.error(
+                at(v),
+                f"({inst.name}) use_vmac_addr specified and use_vmac specified for VIP/eVIP "
+                f"{v.address}",
+            )
+        target: str | None = None
+        if own_if and has_vmac and same:
+            assert child is not None
+            target = child.name
+        elif (v.use_vmac or use_addr) and (not own_if or not same):
+            target = addr_child(v.dev or inst.interface or "", v.family)
+        elif v.use_vmac and own_if:
+            target = addr_child(inst.interface or "", v.family)
+        return replace(v, vmac=target) if target != v.vmac else v
+
+    changes["virtual_addresses"] = tuple(place(v) for v in inst.virtual_addresses)
+    changes["excluded_addresses"] = tuple(place(v) for v in inst.excluded_addresses)
+    changes["addr_vmacs"] = tuple(addr_vmacs)
     if child is not None and inst.promote_secondaries:
         ctx.warning(
             raw.nodes["promote_secondaries"],

@@ -59,6 +59,11 @@ class VirtualAddress:
     scope: str | None = None
     brd: IPAddress | None = None
     no_track: bool = False
+    #: the line's own ``use_vmac``: a VMAC child on its interface
+    use_vmac: bool = False
+    #: the VMAC child it goes on (set by the loader: the instance's, or one
+    #: of use_vmac_addr / the line's use_vmac), else None
+    vmac: str | None = None
     file: str = ""
     line: int = 0
 
@@ -493,6 +498,9 @@ class InstanceConfig:
     track_src_ip: bool = False
     #: use_vmac / use_ipvlan
     vmac: Vmac | None = None
+    #: use_vmac_addr / an address's use_vmac: VMAC children on other interfaces
+    #: (or for the other family), each (name, base interface, family, MAC)
+    addr_vmacs: tuple[tuple[str, str, int, str], ...] = ()
     #: garp_extra_if: seconds between gratuitous ARPs / NAs on the other
     #: interfaces of the addresses while Master (0: off); ``all``: every such
     #: interface, else only VMAC ones
@@ -506,6 +514,10 @@ class InstanceConfig:
         """Where the virtual addresses without ``dev`` live and the gratuitous
         ARPs go: the VMAC / ipvlan child if there is one, else the interface."""
         return self.vmac.name if self.vmac is not None else self.interface
+
+    def vip_link(self, v: VirtualAddress) -> str | None:
+        """The interface a virtual address goes on."""
+        return v.vmac or v.dev or self.link
 
     @property
     def socket_interface(self) -> str | None:

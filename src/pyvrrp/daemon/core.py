@@ -31,7 +31,7 @@ from typing import Any
 from pyvrrp.config import Config, GlobalDefs, InstanceConfig, load
 from pyvrrp.daemon import dumps, process
 from pyvrrp.daemon.clock import Clock
-from pyvrrp.daemon.effects import Effects, Netlink, held_entries
+from pyvrrp.daemon.effects import Effects, Netlink, child_links, held_entries
 from pyvrrp.daemon.fifo import NotifyFifo, fifo_line
 from pyvrrp.daemon.instance import (
     OUTCOME_HINTS,
@@ -443,11 +443,12 @@ class Daemon:
                 if ifname in (cfg.interface, cfg.socket_interface):
                     self._try_attach(cfg.name)
                 continue
-            if cfg.vmac is not None and cfg.interface == ifname and not _exists(cfg.vmac.name):
+            gone = [c.name for c in child_links(cfg) if c.base == ifname and not _exists(c.name)]
+            if gone:
                 try:
                     self.effects.ensure_child(cfg)
                 except OSError as exc:
-                    log.error("(%s) re-creating %s: %s", cfg.name, cfg.vmac.name, exc)
+                    log.error("(%s) re-creating %s: %s", cfg.name, ", ".join(gone), exc)
         for key, sock in list(self.sockets.items()):
             try:
                 index = socket.if_nametoindex(key[0])

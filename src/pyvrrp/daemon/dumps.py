@@ -266,7 +266,7 @@ def _vip_line(vip: Any, interface: str | None) -> str:
     text = str(addr.ip) if addr.network.prefixlen == full else str(addr)
     if vip.brd is not None:
         text += f" brd {vip.brd}"
-    text += f" dev {vip.dev or interface or 'unknown'} scope {vip.scope or 'global'}"
+    text += f" dev {interface or 'unknown'} scope {vip.scope or 'global'}"
     if vip.label:
         text += f" label {vip.label}"
     if vip.no_track:
@@ -375,10 +375,10 @@ def _instance_lines(inst: Any, groups: Mapping[str, str]) -> list[str]:
         out.append(f"     Mode = {settings.mode.value}")
     if cfg.virtual_addresses:
         out.append(f"   Virtual IP ({len(cfg.virtual_addresses)}):")
-        out += [_vip_line(v, cfg.link) for v in cfg.virtual_addresses]
+        out += [_vip_line(v, cfg.vip_link(v)) for v in cfg.virtual_addresses]
     if cfg.excluded_addresses:
         out.append("   Virtual IP Excluded :")
-        out += [_vip_line(v, cfg.link) for v in cfg.excluded_addresses]
+        out += [_vip_line(v, cfg.vip_link(v)) for v in cfg.excluded_addresses]
     if cfg.unicast:
         out.append(f"   Unicast TTL = {cfg.unicast_ttl}")
         out.append("   Unicast Peer :")

@@ -58,7 +58,7 @@ def net_vips(cfg: InstanceConfig) -> list[Any]:
 
     out = []
     for v in (*cfg.virtual_addresses, *cfg.excluded_addresses):
-        dev = v.dev or cfg.link
+        dev = cfg.vip_link(v)
         assert dev is not None
         out.append(
             NetVip(
@@ -115,6 +115,20 @@ def net_rules(rules: Iterable[Any]) -> list[Any]:
     ]
 
 
+def child_links(cfg: InstanceConfig) -> list[Any]:
+    """Every child the instance needs: its own (use_vmac / use_ipvlan) and
+    the VMACs of its addresses on other interfaces."""
+    from pyvrrp.net.vmac import ChildLink
+
+    own = child_link(cfg)
+    out = [own] if own is not None else []
+    out += [
+        ChildLink(name=name, base=base, kind="macvlan", mac=mac, family=family)
+        for name, base, family, mac in cfg.addr_vmacs
+    ]
+    return out
+
+
 def child_link(cfg: InstanceConfig) -> Any:
     """The instance's VMAC / ipvlan child as net.vmac will make it, or None."""
     from pyvrrp.net.vmac import ChildLink
@@ -144,14 +158,14 @@ def child_link(cfg: InstanceConfig) -> Any:
 
 def extra_interfaces(cfg: InstanceConfig) -> dict[str, list[Any]]:
     """garp_extra_if's interfaces: those of the addresses other than the
-    instance's own (with ``all``; else only VMAC ones, of which pyvrrp makes
-    none but the instance's), with their addresses."""
-    if not cfg.garp_extra_if_all:
-        return {}
+    instance's own (with ``all``; else only the VMAC children of
+    use_vmac_addr / an address's use_vmac), with their addresses."""
+    children = {name for name, *_ in cfg.addr_vmacs}
     out: dict[str, list[Any]] = {}
     for v in (*cfg.virtual_addresses, *cfg.excluded_addresses):
-        if v.dev is not None and v.dev != cfg.link:
-            out.setdefault(v.dev, []).append(v.address.ip)
+        dev = cfg.vip_link(v)
+        if dev is not None and dev != cfg.link and (cfg.garp_extra_if_all or dev in children):
+            out.setdefault(dev, []).append(v.address.ip)
     return out
 
 
@@ -307,17 +321,21 @@ class Effects:
     def ensure_child(self, cfg: InstanceConfig) -> None:
         """Create (or adopt) the instance's child before its socket opens;
         :class:`~pyvrrp.net.errors.NetError` if the kernel refuses."""
-        link = child_link(cfg)
-        if link is None or self.children is None:
+        if self.children is None:
             return
-        self.netlink.call(self.children.ensure, link)
-        self._post_save()
+        links = child_links(cfg)
+        for link in links:
+            self.netlink.call(self.children.ensure, link)
+        if links:
+            self._post_save()
 
     def remove_child(self, cfg: InstanceConfig) -> None:
         """The instance left (reload): its child goes, after its addresses."""
-        if cfg.vmac is None or self.children is None:
+        links = child_links(cfg)
+        if not links or self.children is None:
             return
-        self.netlink.post(self.children.remove, cfg.vmac.name)
+        for link in links:
+            self.netlink.post(self.children.remove, link.name)
         self._post_save()
 
     def child_link_local(self, cfg: InstanceConfig) -> Any:
@@ -424,7 +442,7 @@ class Effects:
             # its children go unless this config has them (adopted then).
             self.children.sysctls.adopt(old_sysctls)
             self.netlink.call(self.children.sysctls.restore)
-            keep = {link.name for c in config.instances if (link := child_link(c)) is not None}
+            keep = {link.name for c in config.instances for link in child_links(c)}
             for old in old_links:
                 if old.name not in keep:
                     log.info("removing %s %s left by the last run", old.kind, old.name)
@@ -541,7 +559,7 @@ class Effects:
                 return
             by_dev: dict[str, list[Any]] = {}
             for v in (*cfg.virtual_addresses, *cfg.excluded_addresses):
-                by_dev.setdefault(v.dev or cfg.link or "", []).append(v.address.ip)
+                by_dev.setdefault(cfg.vip_link(v) or "", []).append(v.address.ip)
             for dev, group in by_dev.items():
                 try:
                     self.announcer.announce(dev, group)

@@ -39,8 +39,8 @@ def vip(ctx: Ctx, node: Node) -> VirtualAddress:
             else:
                 opts[w] = value
             i += 2
-        elif w == "no_track":
-            opts["no_track"] = True
+        elif w in ("no_track", "use_vmac"):
+            opts[w] = True
             i += 1
         elif w in ("home", "-nodad", "nodad", "noprefixroute", "autojoin"):
             ctx.warning(

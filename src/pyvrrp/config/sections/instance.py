@@ -363,6 +363,7 @@ KEYWORDS: dict[str, Handler[RawInstance]] = {
     "use_ipvlan": _use_ipvlan,
     "vmac_xmit_base": _true,
     "track_src_ip": _true,
+    "use_vmac_addr": _true,
     "garp_extra_if": _garp_extra_if,
     "vmac_garp_intvl": _garp_extra_if,
     # keepalived deprecated it: the instance's family comes from its addresses.

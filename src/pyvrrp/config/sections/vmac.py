@@ -195,24 +195,19 @@ def format_mac(octets: tuple[int, ...]) -> str:
 
 
 def default_name(prefix: str, vrid: int, family: int, used: set[str]) -> str:
-    """keepalived's name for a VMAC nobody named: ``PREFIX.VRID`` (the prefix
-    cut to fit IFNAMSIZ); for IPv6, ``PREFIX6.VRID`` if that is taken; then a
-    number added until a free one is found."""
-    tail = f".{vrid}"
-    stem = prefix[: IFNAMSIZ - 1 - len(tail)]
-    candidates = [stem + tail]
-    if family == 6:
-        candidates.append(prefix[: IFNAMSIZ - 2 - len(tail)] + "6" + tail)
-    for c in candidates:
-        if c not in used:
-            return c
-    n = 1
+    """keepalived's name for a VMAC nobody named (create_vmac_name):
+    ``PREFIX.VRID``, then ``PREFIX1.VRID``, ``PREFIX2.VRID``, ... (IPv6 tries
+    ``PREFIX6.VRID`` second), the prefix cut to fit IFNAMSIZ."""
+    num = 0
     while True:
-        extra = f"{tail}.{n}"
-        name = stem[: IFNAMSIZ - 1 - len(extra)] + extra
+        tail = f"{num if num else ''}.{vrid}"
+        name = prefix[: IFNAMSIZ - 1 - len(tail)] + tail
         if name not in used:
             return name
-        n += 1
+        if family == 6:
+            num = 6 if num == 0 else 1 if num == 6 else num + 1 + (num + 1 == 6)
+        else:
+            num += 1
 
 
 def finish(
