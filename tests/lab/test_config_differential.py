@@ -156,6 +156,7 @@ GLOBAL_VALUES: dict[str, st.SearchStrategy[str]] = {
     "vrrp_garp_extra_if": st.sampled_from(["", "all 10", "0", "10", "all"]),
     "vrrp_vmac_garp_intvl": st.sampled_from(["10"]),
     "dynamic_interfaces": st.sampled_from(["", "allow_if_changes", "x"]),
+    "vrrp_min_garp": _BOOL,
 }
 
 _WEIGHT = st.sampled_from(["-255", "-254", "-253", "-1", "0", "1", "253", "254", "10 reverse", "x"])
@@ -183,6 +184,11 @@ SECTION_VALUES: dict[str, dict[str, st.SearchStrategy[str]]] = {
         "fork_delay": _DECIMAL,
         "terminate_delay": _DECIMAL,
         "full_command": st.just(""),
+    },
+    "garp_group": {
+        "garp_interval": st.sampled_from(["0", "0.001", "0.000001", "0.0000001", "1.5", "x"]),
+        "gna_interval": st.sampled_from(["0.5", "-1", ""]),
+        "interface": st.sampled_from(["eth1", "eth0", "eth9"]),
     },
     "vrrp_sync_group": {
         "notify_master": st.sampled_from(["/bin/true", '"/bin/true x"', ""]),
@@ -300,12 +306,14 @@ _SECTION_HEAD = {
     "track_file": ("track_file tf {", "    file /run/pyvrrp-diff-tf"),
     "vrrp_track_process": ("vrrp_track_process tp {", "    process pyvrrp-diff-none"),
     "vrrp_sync_group": ("vrrp_sync_group G {", "    group { VI_1 VI_2 }"),
+    "garp_group": ("garp_group {", "    interface eth0"),
 }
 _SECTION_USE = {
     "vrrp_script": ["track_script {", "    chk", "}"],
     "track_file": ["track_file {", "    tf", "}"],
     "vrrp_track_process": ["track_process {", "    tp", "}"],
     "vrrp_sync_group": [],
+    "garp_group": [],
 }
 
 

@@ -7,7 +7,9 @@ killed run left (and restores the sysctls) and nothing else."""
 
 from __future__ import annotations
 
+import itertools
 import json
+import subprocess
 import sys
 import time
 
@@ -296,3 +298,63 @@ def test_an_address_on_another_interface_gets_its_own_vmac(lab) -> None:
     assert len(rows) >= 2 and {mac for _, mac in rows} == {VMAC}, out
     a.stop()
     assert "vrrp.51" not in _links(lab, ns0)
+
+
+#: Gratuitous ARPs this host sends, on any interface: "time ifname address".
+_OUT_ARPS = """
+import socket, sys, time
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))  # outgoing: ETH_P_ALL
+s.settimeout(0.2)
+end = time.monotonic() + float(sys.argv[1])
+while time.monotonic() < end:
+    try:
+        f, addr = s.recvfrom(128)
+    except socket.timeout:
+        continue
+    if addr[2] != socket.PACKET_OUTGOING or f[12:14] != b"\\x08\\x06" or f[28:32] != f[38:42]:
+        continue
+    print(round(time.monotonic(), 3), addr[0], socket.inet_ntoa(f[28:32]), flush=True)
+"""
+
+
+@pytest.mark.parametrize("grouped", [True, False])
+def test_garp_group_paces_announcements_across_its_interfaces(lab, grouped: bool) -> None:
+    seg = one_segment(lab, 1)
+    ns = seg.nodes[0].ns
+    lab.bridge(seg.switch, "br1")
+    lab.attach(ns, "eth1", seg.switch, "br1")
+    lab.addr(ns, "eth1", "10.0.2.1/24")
+    garp = ["garp_master_delay 0", "garp_master_repeat 1"]
+    conf = instance_config(
+        priority=200,
+        advert_int=0.5,
+        vips=("10.0.1.100/24", "10.0.1.101/24", "10.0.1.102/24"),
+        extra=garp,
+    ) + instance_config(
+        name="VI_2",
+        interface="eth1",
+        vrid=52,
+        priority=200,
+        advert_int=0.5,
+        vips=("10.0.2.100/24", "10.0.2.101/24", "10.0.2.102/24"),
+        extra=garp,
+    )
+    if grouped:
+        conf = (
+            "garp_group {\n    garp_interval 0.2\n"
+            "    interfaces {\n        eth0\n        eth1\n    }\n}\n" + conf
+        )
+    sniff = lab.popen(ns, [sys.executable, "-c", _OUT_ARPS, "6"], stdout=subprocess.PIPE, text=True)
+    a = PyvrrpNode(lab, seg.nodes[0])
+    a.start(conf)
+    wait_for(lambda: a.state() == "MASTER" and a.state("VI_2") == "MASTER", 6)
+    out, _ = sniff.communicate(timeout=10)
+    rows = [line.split() for line in out.splitlines()]
+    times = sorted(float(t) for t, _dev, addr in rows if addr.startswith(("10.0.1.1", "10.0.2.1")))
+    assert len(times) == 6, out
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    if grouped:
+        # One switch, two interfaces: 0.2 s between any two, whichever instance.
+        assert min(gaps) >= 0.17, gaps
+    else:
+        assert max(times) - min(times) < 1.0, gaps

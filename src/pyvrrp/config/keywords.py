@@ -49,12 +49,11 @@ _LOG = "a keepalived debugging or logging option: no effect in pyvrrp"
 _NOT_YET: dict[str, str] = {}
 for _words, _why in (
     (
-        "nftables_ifindex garp_group "
+        "nftables_ifindex "
         "vrf linkbeat_interfaces linkbeat_use_polling "
         "vrrp_netlink_cmd_rcv_bufs vrrp_netlink_cmd_rcv_bufs_force "
         "vrrp_netlink_monitor_rcv_bufs vrrp_netlink_monitor_rcv_bufs_force "
-        "vrrp_rx_bufs_policy vrrp_rx_bufs_multiplier disable_local_igmp default_interface "
-        "vrrp_min_garp",
+        "vrrp_rx_bufs_policy vrrp_rx_bufs_multiplier disable_local_igmp default_interface",
         _NET,
     ),
     (
@@ -143,6 +142,7 @@ def _implemented() -> dict[str, frozenset[str]]:
     from . import loader
     from .sections import (
         auth,
+        garp_group,
         global_defs,
         instance,
         script,
@@ -160,6 +160,7 @@ def _implemented() -> dict[str, frozenset[str]]:
         "vrrp_track_file": frozenset(track_file.KEYWORDS),
         "vrrp_track_process": frozenset(track_process.KEYWORDS),
         "vrrp_sync_group": frozenset(sync_group.KEYWORDS),
+        "garp_group": frozenset(garp_group.KEYWORDS),
         "authentication": frozenset(auth.AUTH_KEYWORDS),
         # the key lifetimes are options of a ``key`` line, listed as keywords
         "auth_hmac": frozenset(auth.HMAC_KEYWORDS) | frozenset(auth.LIFETIME_WORDS),

@@ -34,6 +34,7 @@ from pyvrrp.config.lexer import Diagnostics, Node, Reader, build_tree
 from pyvrrp.config.model import (
     AuthHmacConfig,
     Config,
+    GarpGroup,
     GlobalDefs,
     InstanceConfig,
     IPAddress,
@@ -51,6 +52,7 @@ from pyvrrp.config.model import (
 )
 from pyvrrp.config.sections import (
     addresses,
+    garp_group,
     global_defs,
     instance,
     owner_of,
@@ -87,7 +89,6 @@ UNIMPLEMENTED_SECTIONS = frozenset(
         "FILE_CHECK",
         "bfd_instance",
         "linkbeat_interfaces",
-        "garp_group",
         "SSL",
         "net_namespace",
         "net_namespace_ipvs",
@@ -732,6 +733,9 @@ class _Top:
     static_rules: list[VirtualRule] = field(default_factory=list)
     interface_delays: dict[str, tuple[float, float]] = field(default_factory=dict)
     delay_nodes: dict[str, Node] = field(default_factory=dict)
+    garp_groups: list[GarpGroup] = field(default_factory=list)
+    garp_taken: dict[str, int] = field(default_factory=dict)
+    garp_seen: list[tuple[str, Node]] = field(default_factory=list)
 
 
 _Named = TypeVar("_Named", ScriptConfig, TrackFileConfig, TrackProcessConfig)
@@ -817,6 +821,12 @@ def _static_rules(ctx: Ctx, node: Node, top: _Top) -> None:
             continue
 
 
+def _garp_group(ctx: Ctx, node: Node, top: _Top) -> None:
+    group = garp_group.parse(ctx, node, top.garp_taken, top.garp_seen)
+    if group is not None:
+        top.garp_groups.append(group)
+
+
 def _interface_up_down_delays(ctx: Ctx, node: Node, top: _Top) -> None:
     """``IFNAME DOWN_DELAY [UP_DELAY]`` per line: seconds (to the microsecond,
     at most 255) an interface must stay down (up) before its instances go to
@@ -855,6 +865,7 @@ SECTIONS: dict[str, Handler[_Top]] = {
     "static_routes": _static_routes,
     "static_rules": _static_rules,
     "interface_up_down_delays": _interface_up_down_delays,
+    "garp_group": _garp_group,
 }
 
 #: Every other top-level keyword keepalived takes, and its other daemons'
@@ -930,6 +941,11 @@ def _configure(
         instances.append(inst)
 
     if interfaces is not None:
+        for ifname, item in top.garp_seen:
+            if ifname not in interfaces and not g.dynamic_interfaces:
+                ctx.error(
+                    item, f"WARNING - interface {ifname} specified for garp_group doesn't exist"
+                )
         for ifname, item in top.delay_nodes.items():
             if ifname not in interfaces:
                 ctx.error(item, f"unknown interface {ifname} specified for up/down delay")
@@ -971,6 +987,7 @@ def _configure(
         static_routes=tuple(top.static_routes),
         static_rules=tuple(top.static_rules),
         interface_delays=MappingProxyType(top.interface_delays),
+        garp_groups=tuple(top.garp_groups),
         source_files=files,
     )
 

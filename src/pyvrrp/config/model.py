@@ -404,6 +404,19 @@ class GlobalDefs:
 
 
 @dataclass(frozen=True)
+class GarpGroup:
+    """``garp_group``: the least delay, seconds, between two gratuitous ARPs
+    (``garp_interval``) or unsolicited NAs (``gna_interval``) sent on any of
+    ``interfaces`` (None: the global vrrp_garp_interval / vrrp_gna_interval)."""
+
+    interfaces: tuple[str, ...] = ()
+    garp_interval: float | None = None
+    gna_interval: float | None = None
+    file: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
 class Vmac:
     """use_vmac / use_ipvlan: the child interface an instance lives on
     (RFC 9568 7.3's virtual MAC, or an ipvlan where extra MACs are not
@@ -559,6 +572,8 @@ class Config:
     static_addresses: tuple[VirtualAddress, ...] = ()
     static_routes: tuple[VirtualRoute, ...] = ()
     static_rules: tuple[VirtualRule, ...] = ()
+    #: garp_group blocks
+    garp_groups: tuple[GarpGroup, ...] = ()
     #: interface_up_down_delays: ifname -> (down delay, up delay), seconds
     interface_delays: Mapping[str, tuple[float, float]] = field(default_factory=_empty_map)
     source_files: tuple[str, ...] = ()

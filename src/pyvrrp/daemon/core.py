@@ -1340,6 +1340,7 @@ class Daemon:
             config.global_defs,
             f"{self.control_path}.owned" if self.control_path else None,
         )
+        self.effects.configure(config.global_defs, config.garp_groups)
         self.effects.remove_leftovers(config)
         self.effects.apply_static(config)
         now = self.clock.monotonic()
@@ -1554,7 +1555,7 @@ class Daemon:
             log.error("reload: %s; keeping the running configuration", exc)
             return False
         self.config = new
-        self.effects.configure(new.global_defs)
+        self.effects.configure(new.global_defs, new.garp_groups)
         self.effects.apply_static(new)
         self._start_process_watcher()
         self.mailer.g = new.global_defs

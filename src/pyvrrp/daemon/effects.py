@@ -236,6 +236,9 @@ class Effects:
         self._static_rules: list[Any] = []
         #: where what pyvrrp added is written down, for the run after a crash
         self.owned_path: str | None = None
+        #: garp_group / vrrp_garp_interval: per interface (or group) pacing
+        self._pacer: Any = None
+        self._garp_groups: tuple[Any, ...] = ()
 
     def start(
         self,
@@ -260,8 +263,66 @@ class Effects:
             log.warning("gratuitous ARP/NA unavailable: %s", exc)
             self.announcer = None
 
-    def configure(self, global_defs: GlobalDefs) -> None:
+    def configure(self, global_defs: GlobalDefs, garp_groups: tuple[Any, ...] = ()) -> None:
         self._globals = global_defs
+        if garp_groups != self._garp_groups and self._pacer is not None:
+            self._pacer.forget()
+        self._garp_groups = garp_groups
+
+    def _pace(self, cfg: InstanceConfig, dev: str, family: int) -> tuple[object, float]:
+        """The pacing key and interval of announcements on ``dev``: its
+        garp_group's (a VMAC child counts as its base), else the global
+        vrrp_garp_interval / vrrp_gna_interval for that interface alone."""
+        base = dev
+        for link in child_links(cfg):
+            if link.name == dev:
+                base = link.base
+        for i, group in enumerate(self._garp_groups):
+            if base in group.interfaces:
+                interval = group.garp_interval if family == 4 else group.gna_interval
+                return ("group", i, family), interval or 0.0
+        g = self._globals
+        cs = (g.vrrp_garp_interval_cs if family == 4 else g.vrrp_gna_interval_cs) if g else 0
+        return ("if", base, family), cs / 100
+
+    def _announce_paced(
+        self, cfg: InstanceConfig, dev: str, addrs: list[Any], current: Callable[[], bool]
+    ) -> None:
+        """One announcement per address on ``dev``, each when its interface's
+        (or group's) pacing lets it go; the instance must still be Master then."""
+        from pyvrrp.net.announce import Pacer
+
+        if self._pacer is None:
+            self._pacer = Pacer()
+        assert self._loop is not None
+        now = self._loop.time()
+        for addr in addrs:
+            key, interval = self._pace(cfg, dev, 4 if addr.version == 4 else 6)
+            at = self._pacer.slot(key, now, interval)
+            if at <= now:
+                self._announce_now(cfg, dev, [addr])
+            else:
+                self._loop.call_at(at, self._announce_later, cfg, dev, addr, current)
+
+    def _announce_later(
+        self, cfg: InstanceConfig, dev: str, addr: Any, current: Callable[[], bool]
+    ) -> None:
+        if current():
+            self._announce_now(cfg, dev, [addr])
+
+    def _announce_now(self, cfg: InstanceConfig, dev: str, addrs: list[Any]) -> None:
+        try:
+            self.announcer.announce(dev, addrs)
+        except OSError as exc:
+            self.ratelog.log(
+                (cfg.name, "announce", dev),
+                self.clock.monotonic(),
+                logging.WARNING,
+                "(%s) gratuitous ARP/NA on %s failed: %s",
+                cfg.name,
+                dev,
+                exc,
+            )
 
     # -- addresses -----------------------------------------------------------------
 
@@ -537,16 +598,13 @@ class Effects:
 
         loop = self._loop
         cfg: InstanceConfig = inst.cfg
-        g = self._globals
-        interval = (
-            (g.vrrp_garp_interval_cs if cfg.family == 4 else g.vrrp_gna_interval_cs) if g else 0
-        )
+        # Rounds go back to back: the pacing of each interface (garp_group,
+        # vrrp_garp_interval) spaces their frames, as keepalived's garp delay.
         settings = AnnounceSettings(
             master_delay=cfg.garp_master_delay,
             master_repeat=max(1, cfg.garp_master_repeat),
             refresh=cfg.garp_master_refresh,
             refresh_repeat=max(1, cfg.garp_master_refresh_repeat),
-            interval=interval / 100,
         )
         router = inst.router
         epoch = router.counters.became_master  # a later mastership cancels this one
@@ -561,18 +619,7 @@ class Effects:
             for v in (*cfg.virtual_addresses, *cfg.excluded_addresses):
                 by_dev.setdefault(cfg.vip_link(v) or "", []).append(v.address.ip)
             for dev, group in by_dev.items():
-                try:
-                    self.announcer.announce(dev, group)
-                except OSError as exc:
-                    self.ratelog.log(
-                        (cfg.name, "announce"),
-                        self.clock.monotonic(),
-                        logging.WARNING,
-                        "(%s) gratuitous ARP/NA on %s failed: %s",
-                        cfg.name,
-                        dev,
-                        exc,
-                    )
+                self._announce_paced(cfg, dev, group, current)
 
         def refresh() -> None:
             if not current():
@@ -596,18 +643,7 @@ class Effects:
                 if not current():
                     return
                 for dev, group in extra.items():
-                    try:
-                        self.announcer.announce(dev, group)
-                    except OSError as exc:
-                        self.ratelog.log(
-                            (cfg.name, "announce", dev),
-                            self.clock.monotonic(),
-                            logging.WARNING,
-                            "(%s) gratuitous ARP/NA on %s failed: %s",
-                            cfg.name,
-                            dev,
-                            exc,
-                        )
+                    self._announce_paced(cfg, dev, group, current)
                 loop.call_later(cfg.garp_extra_if, extra_round)
 
             loop.call_later(cfg.garp_master_delay + cfg.garp_extra_if, extra_round)

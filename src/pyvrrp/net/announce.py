@@ -201,3 +201,25 @@ def refresh_schedule(s: AnnounceSettings) -> list[tuple[float, int]]:
     if s.refresh <= 0:
         return []
     return _burst(s.refresh, s.refresh_repeat, s.interval, 0)
+
+
+class Pacer:
+    """The least delay between two announcements on one interface, or on
+    any of a group of them (keepalived's garp_group / vrrp_garp_interval),
+    whichever instance sends: :meth:`slot` gives the time a frame may go at
+    and books it. Pure: the caller gives the time."""
+
+    def __init__(self) -> None:
+        self._free: dict[object, float] = {}
+
+    def slot(self, key: object, now: float, interval: float) -> float:
+        """When a frame for ``key`` may be sent (``now`` or later)."""
+        if interval <= 0:
+            return now
+        at = max(now, self._free.get(key, now))
+        self._free[key] = at + interval
+        return at
+
+    def forget(self) -> None:
+        """Drop the bookings (a reload changed the groups)."""
+        self._free.clear()

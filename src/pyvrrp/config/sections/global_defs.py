@@ -308,6 +308,22 @@ def _script_user(ctx: Ctx, node: Node, g: Globals) -> None:
         g.values["script_group"] = node.args[1].text
 
 
+def _min_garp(ctx: Ctx, node: Node, g: Globals) -> None:
+    """``vrrp_min_garp [BOOL]``: one gratuitous ARP / NA on becoming Master,
+    no second burst, no refresh; settings at a value of their own stay."""
+    if node.args and not ctx.flag(node):
+        return
+    defaults = GlobalDefs()
+    for key, value in (
+        ("vrrp_garp_master_repeat", 1),
+        ("vrrp_garp_master_refresh", 0),
+        ("vrrp_garp_master_refresh_repeat", 0),
+        ("vrrp_garp_master_delay", 0),
+    ):
+        if g.values.get(key, getattr(g.current, key)) == getattr(defaults, key):
+            g.values[key] = value
+
+
 def _dynamic_interfaces(ctx: Ctx, node: Node, g: Globals) -> None:
     """``dynamic_interfaces [allow_if_changes]`` (pyvrrp never checks an
     interface's type, so allow_if_changes is what it does anyway)."""
@@ -417,6 +433,7 @@ KEYWORDS: dict[str, Handler[Globals]] = {
     "json_dump_file": _same_name(_one_arg),
     "json_version": _ints(1, 2),
     "dynamic_interfaces": _dynamic_interfaces,
+    "vrrp_min_garp": _min_garp,
     "vmac_prefix": _vmac_prefix,
     "vmac_addr_prefix": _vmac_prefix,
     "vrrp_garp_extra_if": _garp_extra_if,
