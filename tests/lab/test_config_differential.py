@@ -157,6 +157,15 @@ GLOBAL_VALUES: dict[str, st.SearchStrategy[str]] = {
     "vrrp_vmac_garp_intvl": st.sampled_from(["10"]),
     "dynamic_interfaces": st.sampled_from(["", "allow_if_changes", "x"]),
     "vrrp_min_garp": _BOOL,
+    "vrrp_rx_bufs_policy": st.sampled_from(
+        ["MTU", "advert", "65536", "MTU ADVERT", "MTU 9", "x", ""]
+    ),
+    "vrrp_rx_bufs_multiplier": st.sampled_from(["0", "3", "x"]),
+    "vrrp_netlink_cmd_rcv_bufs": st.sampled_from(["0", "1048576", "x", ""]),
+    "vrrp_netlink_monitor_rcv_bufs_force": _BOOL,
+    "default_interface": st.sampled_from(["eth0", ""]),
+    "disable_local_igmp": st.just(""),
+    "nftables_ifindex": st.just(""),
 }
 
 _WEIGHT = st.sampled_from(["-255", "-254", "-253", "-1", "0", "1", "253", "254", "10 reverse", "x"])

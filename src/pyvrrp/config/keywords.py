@@ -49,11 +49,7 @@ _LOG = "a keepalived debugging or logging option: no effect in pyvrrp"
 _NOT_YET: dict[str, str] = {}
 for _words, _why in (
     (
-        "nftables_ifindex "
-        "vrf linkbeat_interfaces linkbeat_use_polling "
-        "vrrp_netlink_cmd_rcv_bufs vrrp_netlink_cmd_rcv_bufs_force "
-        "vrrp_netlink_monitor_rcv_bufs vrrp_netlink_monitor_rcv_bufs_force "
-        "vrrp_rx_bufs_policy vrrp_rx_bufs_multiplier disable_local_igmp default_interface",
+        "vrf linkbeat_interfaces linkbeat_use_polling",
         _NET,
     ),
     (

@@ -633,6 +633,15 @@ def _finish_child(
         used=used,
     )
     changes: dict[str, Any] = {"vmac": child}
+    if inst.interface is None:
+        # keepalived: an instance without an interface puts its addresses
+        # without dev on default_interface
+        for field_name in ("virtual_addresses", "excluded_addresses"):
+            changes[field_name] = tuple(
+                v if v.dev else replace(v, dev=g.default_interface)
+                for v in getattr(inst, field_name)
+            )
+        inst = replace(inst, **changes)
     prefix = g.vmac_addr_prefix or g.vmac_prefix
     use_addr = bool(raw.values.get("use_vmac_addr"))
     made: dict[tuple[str, int], str] = {}
@@ -794,9 +803,6 @@ def _static_ipaddress(ctx: Ctx, node: Node, top: _Top) -> None:
             vip = addresses.vip(ctx, item)
         except Fail:
             continue
-        if vip.dev is None:
-            # keepalived: the default interface (default_interface, eth0)
-            vip = replace(vip, dev="eth0")
         if any(v.address == vip.address and v.dev == vip.dev for v in top.static_addresses):
             ctx.warning(item, f"static_ipaddress {vip.address} dev {vip.dev} listed twice")
             continue
@@ -976,6 +982,8 @@ def _configure(
         lambda obj, message: ctx.warning(at(obj), message),
     )
 
+    # keepalived: a static address without dev goes on default_interface
+    statics = [v if v.dev else replace(v, dev=g.default_interface) for v in top.static_addresses]
     return Config(
         global_defs=g,
         instances=tuple(instances),
@@ -983,7 +991,7 @@ def _configure(
         track_files=MappingProxyType(track_files),
         track_processes=MappingProxyType(track_processes),
         sync_groups=tuple(groups),
-        static_addresses=tuple(top.static_addresses),
+        static_addresses=tuple(statics),
         static_routes=tuple(top.static_routes),
         static_rules=tuple(top.static_rules),
         interface_delays=MappingProxyType(top.interface_delays),

@@ -390,6 +390,23 @@ class GlobalDefs:
     stats_dump_file: str = "/tmp/keepalived.stats"
     json_dump_file: str = "/tmp/keepalived.json"
     json_version: int = 1
+    #: vrrp_rx_bufs_policy: MTU or ADVERT (times vrrp_rx_bufs_multiplier), or a size
+    vrrp_rx_bufs_policy: str | None = None
+    vrrp_rx_bufs_size: int | None = None
+    vrrp_rx_bufs_multiplier: int = 3
+    #: the netlink sockets' receive buffers: commands (pyroute2's) and the
+    #: link / address monitors; _force: past net.core.rmem_max
+    vrrp_netlink_cmd_rcv_bufs: int | None = None
+    vrrp_netlink_cmd_rcv_bufs_force: bool = False
+    vrrp_netlink_monitor_rcv_bufs: int | None = None
+    vrrp_netlink_monitor_rcv_bufs_force: bool = False
+    #: nftables_ifindex: read; pyvrrp's filter names no interface
+    nftables_ifindex: bool = False
+    #: default_interface: where static addresses without dev go, and the
+    #: addresses of an instance without an interface (keepalived: eth0)
+    default_interface: str = "eth0"
+    #: disable_local_igmp: net.ipv4.igmp_link_local_mcast_reports 0 while running
+    disable_local_igmp: bool = False
     #: dynamic_interfaces: an instance whose interface is missing at start
     #: waits in FAULT for it instead of stopping the start
     dynamic_interfaces: bool = False

@@ -65,6 +65,7 @@ from pyvrrp.protocol.tracking import (
     TrackedProcess,
     TrackedScript,
 )
+from pyvrrp.wire.vrrp import TRAILER_LEN
 
 log = logging.getLogger("pyvrrp")
 
@@ -153,6 +154,22 @@ def _no_peer(cfg: InstanceConfig) -> bool:
 def _fingerprint(cfg: InstanceConfig) -> tuple[Any, ...]:
     """What must stay equal for a reload to keep an instance running as is."""
     return (cfg.interface, cfg.vrid, cfg.family, cfg.version, cfg.unicast_src_ip, cfg.vmac)
+
+
+def _advert_length(cfg: InstanceConfig) -> int:
+    """An advert's IP packet length, as keepalived's vrrp_adv_len counts it."""
+    ip = 20 if cfg.family == 4 else 40
+    addrs = len(cfg.virtual_addresses) * (4 if cfg.family == 4 else 16)
+    auth = 8 if cfg.version == 2 else 0
+    trailer = 0 if cfg.auth_hmac is None else TRAILER_LEN
+    return ip + 8 + addrs + auth + trailer
+
+
+def _mtu(ifname: str) -> int:
+    try:
+        return int(Path(f"/sys/class/net/{ifname}/mtu").read_text())
+    except (OSError, ValueError):
+        return 1500
 
 
 def _sock_key(cfg: InstanceConfig) -> tuple[str, int]:
@@ -348,15 +365,7 @@ class Daemon:
         """The instance's child (use_vmac), socket and demultiplexer entry."""
         cfg = inst.cfg
         self.effects.ensure_child(cfg)  # before its socket: it may live on the child
-        sock = self._socket_for(cfg)
-        if cfg.kernel_rx_buf_size is not None:
-            # Shared by the instances of the interface: the largest asked for.
-            key = _sock_key(cfg)
-            size = max(
-                [cfg.kernel_rx_buf_size]
-                + [i.cfg.kernel_rx_buf_size or 0 for i in self.demux.get(key, {}).values()]
-            )
-            sock.set_rcvbuf(size)
+        self._socket_for(cfg)
         if cfg.promote_secondaries and cfg.family == 4 and cfg.interface:
             self._promote_secondaries(cfg.interface)
         key = _sock_key(cfg)
@@ -367,6 +376,31 @@ class Daemon:
                 f"already used by {other.cfg.name}"
             )
         self.demux[key][cfg.vrid] = inst
+        self._size_rcvbuf(key)
+
+    def _size_rcvbuf(self, key: tuple[str, int]) -> None:
+        """The socket's receive buffer as keepalived sizes it: the sum, over
+        its instances, of each one's kernel_rx_buf_size or else what
+        vrrp_rx_bufs_policy gives it (a size, or vrrp_rx_bufs_multiplier
+        times its advert's length or its interface's MTU); nothing asked for:
+        pyvrrp's own default (net.sockets.RCVBUF), not the system's."""
+        sock = self.sockets.get(key)
+        if sock is None or self.config is None:
+            return
+        g = self.config.global_defs
+        total = 0
+        for inst in self.demux.get(key, {}).values():
+            cfg = inst.cfg
+            if cfg.kernel_rx_buf_size:
+                total += cfg.kernel_rx_buf_size
+            elif g.vrrp_rx_bufs_size is not None:
+                total += g.vrrp_rx_bufs_size
+            elif g.vrrp_rx_bufs_policy == "ADVERT":
+                total += g.vrrp_rx_bufs_multiplier * _advert_length(cfg)
+            elif g.vrrp_rx_bufs_policy == "MTU":
+                total += g.vrrp_rx_bufs_multiplier * _mtu(key[0])
+        if total:
+            sock.set_rcvbuf(total)
 
     def _source_missing(self, cfg: InstanceConfig) -> bool:
         """track_src_ip: the configured source address is not on the interface."""
@@ -398,7 +432,19 @@ class Daemon:
         except OSError as exc:
             log.warning("addresses not watched (track_src_ip): %s", exc)
             return
+        self._monitor_bufs(self._addr_watcher.fileno())
         self._loop.add_reader(self._addr_watcher.fileno(), self._on_addr)
+
+    def _monitor_bufs(self, fd: int) -> None:
+        """vrrp_netlink_monitor_rcv_bufs on a link / address watcher."""
+        g = self.config.global_defs if self.config is not None else None
+        if g is None or not g.vrrp_netlink_monitor_rcv_bufs:
+            return
+        from pyvrrp.net.interfaces import set_netlink_rcvbuf
+
+        size, force = g.vrrp_netlink_monitor_rcv_bufs, g.vrrp_netlink_monitor_rcv_bufs_force
+        if not set_netlink_rcvbuf(fd, size, force):
+            log.warning("vrrp_netlink_monitor_rcv_bufs: refused by the kernel")
 
     def _on_addr(self) -> None:
         if self._addr_watcher is None:
@@ -480,9 +526,7 @@ class Daemon:
                 sock.join(group)  # type: ignore[arg-type]
             except OSError as exc:
                 log.error("joining %s on %s: %s", group, key[0], exc)
-        sizes = [i.cfg.kernel_rx_buf_size or 0 for i in self.demux.get(key, {}).values()]
-        if max(sizes, default=0):
-            sock.set_rcvbuf(max(sizes))
+        self._size_rcvbuf(key)
         assert self._loop is not None
         self._loop.add_reader(sock.fileno(), self._on_readable, key)
         log.info("%s was made again: its VRRP socket reopened", key[0])
@@ -1342,6 +1386,7 @@ class Daemon:
         )
         self.effects.configure(config.global_defs, config.garp_groups)
         self.effects.remove_leftovers(config)
+        self.effects.apply_local_igmp(config.global_defs.disable_local_igmp)
         self.effects.apply_static(config)
         now = self.clock.monotonic()
         self.started_at = now
@@ -1424,6 +1469,7 @@ class Daemon:
             names |= {c.vmac.name for c in self.instances_cfg() if c.vmac is not None}
             names |= {t.name for c in self.instances_cfg() for t in c.track_interfaces}
             self._link_watcher = LinkWatcher(names)
+            self._monitor_bufs(self._link_watcher.fileno())
             assert self._loop is not None
             self._loop.add_reader(self._link_watcher.fileno(), self._on_link)
         except Exception as exc:
@@ -1556,6 +1602,7 @@ class Daemon:
             return False
         self.config = new
         self.effects.configure(new.global_defs, new.garp_groups)
+        self.effects.apply_local_igmp(new.global_defs.disable_local_igmp)
         self.effects.apply_static(new)
         self._start_process_watcher()
         self.mailer.g = new.global_defs
@@ -1670,4 +1717,14 @@ class Daemon:
             "reload_failures": self.reload_failures,
             "auth_hmac_tag": "c" if _tag_accelerated() else "python",
             "instances": [i.status(now, wall_ns) for i in self.instances.values()],
+            "sockets": [
+                {
+                    "interface": key[0],
+                    "family": key[1],
+                    "instances": len(self.demux.get(key, {})),
+                    "rcvbuf": sock.rcvbuf(),
+                    "kernel_drops": sock.drops(),
+                }
+                for key, sock in self.sockets.items()
+            ],
         }

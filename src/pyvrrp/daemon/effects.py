@@ -254,6 +254,15 @@ class Effects:
         from pyvrrp.net.vmac import ChildManager
 
         self.addresses = self.netlink.call(AddressManager)
+        if global_defs.vrrp_netlink_cmd_rcv_bufs:
+            from pyvrrp.net.interfaces import set_netlink_rcvbuf
+
+            if not set_netlink_rcvbuf(
+                self.addresses.ipr.fileno(),
+                global_defs.vrrp_netlink_cmd_rcv_bufs,
+                global_defs.vrrp_netlink_cmd_rcv_bufs_force,
+            ):
+                log.warning("vrrp_netlink_cmd_rcv_bufs: refused by the kernel")
         self.children = ChildManager(self.addresses.ipr)
         try:
             from pyvrrp.net.announce import Announcer
@@ -389,6 +398,20 @@ class Effects:
             self.netlink.call(self.children.ensure, link)
         if links:
             self._post_save()
+
+    def apply_local_igmp(self, disable: bool) -> None:
+        """disable_local_igmp: no IGMP reports for 224.0.0.0/24 (a VMAC
+        child's would carry the virtual MAC from a Backup) while pyvrrp runs;
+        the value before is put back on stop (or by the start after a crash)."""
+        if self.children is None:
+            return
+        rel = "ipv4/igmp_link_local_mcast_reports"
+        s = self.children.sysctls
+        if disable:
+            self.netlink.call(s.set, rel, 0)
+        else:
+            self.netlink.call(s.restore, [rel])
+        self._post_save()
 
     def remove_child(self, cfg: InstanceConfig) -> None:
         """The instance left (reload): its child goes, after its addresses."""

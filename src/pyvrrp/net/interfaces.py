@@ -299,3 +299,19 @@ class AddressWatcher:
 
     def close(self) -> None:
         self._sock.close()
+
+
+SO_RCVBUFFORCE = 33
+
+
+def set_netlink_rcvbuf(fd: int, size: int, force: bool) -> bool:
+    """A netlink socket's receive buffer (keepalived's vrrp_netlink_*_rcv_bufs);
+    ``force`` passes net.core.rmem_max (root). False if refused."""
+    sock = socket.fromfd(fd, socket.AF_NETLINK, socket.SOCK_RAW)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE if force else socket.SO_RCVBUF, size)
+    except OSError:
+        return False
+    finally:
+        sock.close()  # the duplicate only
+    return True

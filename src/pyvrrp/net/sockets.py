@@ -132,6 +132,10 @@ class _VrrpSocket:
     def fileno(self) -> int:
         return self._sock.fileno()
 
+    def rcvbuf(self) -> int:
+        """The receive buffer the kernel gave (twice what was asked, for its overhead)."""
+        return int(self._sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF))
+
     def drops(self) -> int:
         """Packets the kernel dropped for this socket (its receive queue was
         full), since it was opened; 0 where the kernel does not say."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
@@ -11,7 +12,7 @@ from typing import Any
 from pyvrrp.config.lexer import Node
 from pyvrrp.config.model import FifoConfig, GlobalDefs
 
-from .common import Ctx, Handler, dispatch, refused, short
+from .common import Ctx, Fail, Handler, dispatch, refused, short
 
 
 @dataclass
@@ -308,6 +309,77 @@ def _script_user(ctx: Ctx, node: Node, g: Globals) -> None:
         g.values["script_group"] = node.args[1].text
 
 
+def _rx_bufs_policy(ctx: Ctx, node: Node, g: Globals) -> None:
+    """``vrrp_rx_bufs_policy MTU|ADVERT|SIZE`` (keepalived's checks)."""
+    if not node.args:
+        raise ctx.fail(node, "vrrp_rx_bufs_policy missing")
+    policy: set[str] = set()
+    for word in node.arg_texts:
+        if word.upper() in ("MTU", "ADVERT"):
+            policy.add(word.upper())
+        elif word.isdigit() and int(word) < 2**32:
+            g.values["vrrp_rx_bufs_size"] = int(word)
+        else:
+            ctx.error(node, f"Invalid vrrp_rx_bufs_policy {short(word)}")
+    if policy and "vrrp_rx_bufs_size" in g.values:
+        ctx.error(node, "Cannot set vrrp_rx_bufs_policy size and policy, ignoring policy")
+        return
+    if policy == {"MTU", "ADVERT"}:
+        ctx.error(node, "Cannot set both vrrp_rx_bufs_policy MTU and ADVERT, ignoring ADVERT")
+        policy = {"MTU"}
+    if policy:
+        g.values["vrrp_rx_bufs_policy"] = policy.pop()
+
+
+def _rx_bufs_multiplier(ctx: Ctx, node: Node, g: Globals) -> None:
+    if len(node.args) != 1:
+        raise ctx.fail(node, "Invalid vrrp_rx_bufs_multiplier")
+    text = node.args[0].text
+    if not text.isdigit() or not 1 <= int(text) < 2**32:
+        raise ctx.fail(node, f"Invalid vrrp_rx_bufs_multiplier {short(text)}")
+    g.values["vrrp_rx_bufs_multiplier"] = int(text)
+
+
+def _netlink_bufs(ctx: Ctx, node: Node, g: Globals) -> None:
+    """``vrrp_netlink_cmd_rcv_bufs`` / ``vrrp_netlink_monitor_rcv_bufs BYTES``."""
+    kind = node.keyword.removesuffix("_rcv_bufs")
+    if not node.args:
+        raise ctx.fail(node, f"{kind}_rcv_bufs size missing")
+    text = node.args[0].text
+    if not text.isdigit() or int(text) >= 2**32:
+        raise ctx.fail(node, f"{kind}_rcv_bufs size ({short(text)}) invalid")
+    if int(text):
+        g.values[node.keyword] = int(text)
+
+
+def _netlink_force(ctx: Ctx, node: Node, g: Globals) -> None:
+    if node.args:
+        try:
+            value = ctx.flag(node)
+        except Fail:
+            raise ctx.fail(
+                node,
+                f"Invalid value '{short(node.args[0].text)}' for global {node.keyword} specified",
+            ) from None
+    else:
+        value = True
+    g.values[node.keyword] = value
+
+
+def _default_interface(ctx: Ctx, node: Node, g: Globals) -> None:
+    if not node.args:
+        raise ctx.fail(node, "default_interface requires interface name")
+    g.values["default_interface"] = node.args[0].text
+
+
+def _disable_local_igmp(ctx: Ctx, node: Node, g: Globals) -> None:
+    """keepalived refuses it where the kernel lacks the sysctl (before 4.3)."""
+    path = "/proc/sys/net/ipv4/igmp_link_local_mcast_reports"
+    if not os.path.exists(path):
+        raise ctx.fail(node, f"kernel does not support {path}")
+    g.values["disable_local_igmp"] = True
+
+
 def _min_garp(ctx: Ctx, node: Node, g: Globals) -> None:
     """``vrrp_min_garp [BOOL]``: one gratuitous ARP / NA on becoming Master,
     no second burst, no refresh; settings at a value of their own stay."""
@@ -434,6 +506,17 @@ KEYWORDS: dict[str, Handler[Globals]] = {
     "json_version": _ints(1, 2),
     "dynamic_interfaces": _dynamic_interfaces,
     "vrrp_min_garp": _min_garp,
+    "default_interface": _default_interface,
+    "vrrp_rx_bufs_policy": _rx_bufs_policy,
+    "vrrp_rx_bufs_multiplier": _rx_bufs_multiplier,
+    "vrrp_netlink_cmd_rcv_bufs": _netlink_bufs,
+    "vrrp_netlink_monitor_rcv_bufs": _netlink_bufs,
+    "vrrp_netlink_cmd_rcv_bufs_force": _netlink_force,
+    "vrrp_netlink_monitor_rcv_bufs_force": _netlink_force,
+    # pyvrrp's Accept_Mode filter matches addresses only, never an interface:
+    # there is no name to replace by an index (read, no effect)
+    "nftables_ifindex": _same_name(_flag),
+    "disable_local_igmp": _disable_local_igmp,
     "vmac_prefix": _vmac_prefix,
     "vmac_addr_prefix": _vmac_prefix,
     "vrrp_garp_extra_if": _garp_extra_if,
