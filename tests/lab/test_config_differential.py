@@ -125,6 +125,7 @@ VALUES: dict[str, st.SearchStrategy[str]] = {
     "native_ipv6": st.just(""),
     "track_src_ip": st.just(""),
     "use_vmac_addr": st.just(""),
+    "vrf": st.sampled_from(["blue", "a_name_much_too_long_for_linux"]),
 }
 #: global_defs keywords -> their values
 GLOBAL_VALUES: dict[str, st.SearchStrategy[str]] = {

@@ -80,3 +80,51 @@ def test_default_interface_places_static_addresses_without_dev(lab) -> None:
     wait_for(lambda: "10.0.8.1/24" in a.addresses("lan1"), 3)
     a.stop()
     assert "10.0.8.1/24" not in a.addresses("lan1")
+
+
+def _unicast(me: str, peer: str, priority: int, *, vrf: str | None = None) -> str:
+    conf = instance_config(
+        priority=priority,
+        advert_int=0.5,
+        unicast_src=me,
+        peers=(peer,),
+        vips=("10.0.1.100/24 dev eth0",),
+    ).replace("    interface eth0\n", f"    vrf {vrf}\n" if vrf else "")
+    assert "interface" not in conf
+    return conf
+
+
+def test_a_unicast_instance_without_an_interface(lab) -> None:
+    """keepalived allows it: the socket is bound to no device."""
+    seg = one_segment(lab, 2)
+    a, b = PyvrrpNode(lab, seg.nodes[0]), PyvrrpNode(lab, seg.nodes[1])
+    a.start(_unicast("10.0.1.1", "10.0.1.2", 200))
+    b.start(_unicast("10.0.1.2", "10.0.1.1", 100))
+    wait_for(lambda: a.state() == "MASTER" and b.state() == "BACKUP", 8)
+    wait_for(lambda: "10.0.1.100/24" in a.addresses("eth0"), 3)
+    assert [s["interface"] for s in a.status()["sockets"]] == [""]
+    a.stop()
+    wait_for(lambda: b.state() == "MASTER", 5)
+
+
+def _vrf_supported(lab, ns: str) -> bool:  # type: ignore[no-untyped-def]
+    r = lab.run(ns, ["ip", "link", "add", "vrf-probe", "type", "vrf", "table", "9"], check=False)
+    if r.returncode != 0:
+        return False
+    lab.run(ns, ["ip", "link", "del", "vrf-probe"])
+    return True
+
+
+def test_vrf_instance_sends_and_hears_in_its_vrf(lab) -> None:
+    seg = one_segment(lab, 2)
+    if not _vrf_supported(lab, seg.nodes[0].ns):
+        pytest.skip("this kernel has no VRF devices (CONFIG_NET_VRF)")
+    for n in seg.nodes:
+        lab.run(n.ns, ["ip", "link", "add", "blue", "type", "vrf", "table", "10"])
+        lab.run(n.ns, ["ip", "link", "set", "blue", "up"])
+        lab.run(n.ns, ["ip", "link", "set", "eth0", "master", "blue"])
+    a, b = PyvrrpNode(lab, seg.nodes[0]), PyvrrpNode(lab, seg.nodes[1])
+    a.start(_unicast("10.0.1.1", "10.0.1.2", 200, vrf="blue"))
+    b.start(_unicast("10.0.1.2", "10.0.1.1", 100, vrf="blue"))
+    wait_for(lambda: a.state() == "MASTER" and b.state() == "BACKUP", 8)
+    assert [s["interface"] for s in a.status()["sockets"]] == ["blue"]

@@ -90,3 +90,32 @@ def test_default_interface_for_static_addresses() -> None:
 def test_nftables_ifindex_is_read() -> None:
     g, diags = load("nftables_ifindex")
     assert diags == [] and g.nftables_ifindex
+
+
+def _inst(*lines: str) -> str:
+    body = "".join(f"    {ln}\n" for ln in lines)
+    return (
+        "vrrp_instance VI_1 {\n    virtual_router_id 5\n" + body + "    virtual_ipaddress {\n"
+        "        192.0.2.1\n    }\n}\n"
+    )
+
+
+def test_vrf_instance_and_an_instance_without_interface() -> None:
+    r = loads(
+        _inst("vrf blue", "unicast_src_ip 10.0.0.1", "unicast_peer {", "    10.0.0.2", "}"),
+        name="t.conf",
+        env={},
+    )
+    assert r.ok, r.format()
+    cfg = r.config.instances[0]
+    assert (cfg.interface, cfg.vrf, cfg.socket_interface) == (None, "blue", "blue")
+    # Its addresses without dev go on default_interface (keepalived's eth0).
+    assert cfg.virtual_addresses[0].dev == "eth0"
+    r = loads(_inst("interface eth0", "vrf blue"), name="t.conf", env={})
+    assert [d.message for d in r.diagnostics] == [
+        "(VI_1) Cannot specify VRF interface and interface - ignoring"
+    ]
+    r = loads(_inst("vrf blue"), name="t.conf", env={})
+    assert [d.message for d in r.errors] == [
+        "vrrp_instance VI_1 has no interface (vrf needs unicast peers)"
+    ]

@@ -49,7 +49,7 @@ _LOG = "a keepalived debugging or logging option: no effect in pyvrrp"
 _NOT_YET: dict[str, str] = {}
 for _words, _why in (
     (
-        "vrf linkbeat_interfaces linkbeat_use_polling",
+        "linkbeat_interfaces linkbeat_use_polling",
         _NET,
     ),
     (

@@ -158,7 +158,8 @@ def _finish_instance(
             ctx.error(node, f"vrrp_instance {name} has no virtual_router_id")
         ok = False
     if "interface" not in v and not raw.peers:
-        ctx.error(node, f"vrrp_instance {name} has no interface")
+        what = "interface" if "vrf" not in v else "interface (vrf needs unicast peers)"
+        ctx.error(node, f"vrrp_instance {name} has no {what}")
         ok = False
 
     # family: from the first virtual address; one instance is one family
@@ -407,6 +408,7 @@ def _finish_instance(
         virtual_routes=tuple(raw.routes),
         virtual_rules=tuple(raw.rules),
         kernel_rx_buf_size=v.get("kernel_rx_buf_size"),
+        vrf=v.get("vrf"),
         promote_secondaries=bool(v.get("promote_secondaries")),
         dont_track_primary=bool(v.get("dont_track_primary")),
         unicast_fault_no_peer=bool(v.get("unicast_fault_no_peer")),

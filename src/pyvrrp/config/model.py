@@ -524,6 +524,8 @@ class InstanceConfig:
     mcast_group: IPAddress = DEFAULT_MCAST_GROUP4
     checksum_as_v2: bool = False
     skip_check_adv_addr: bool = False
+    #: vrf NAME: a unicast instance without an interface, in that VRF
+    vrf: str | None = None
     #: track_src_ip: FAULT while the configured source address is not on the interface
     track_src_ip: bool = False
     #: use_vmac / use_ipvlan
@@ -555,7 +557,7 @@ class InstanceConfig:
         vmac_xmit_base (or no child)."""
         if self.vmac is not None and not self.vmac.xmit_base:
             return self.vmac.name
-        return self.interface
+        return self.interface or self.vrf
 
     @property
     def unicast(self) -> bool:

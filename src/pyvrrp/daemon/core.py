@@ -277,11 +277,10 @@ class Daemon:
     def _socket_for(self, cfg: InstanceConfig) -> Any:
         from pyvrrp.net.sockets import open_socket
 
-        assert cfg.socket_interface is not None
         key = _sock_key(cfg)
         sock = self.sockets.get(key)
         if sock is None:
-            sock = open_socket(cfg.socket_interface, cfg.family)
+            sock = open_socket(key[0], cfg.family)
             self.sockets[key] = sock
             self._drops.pop(key, None)  # a new socket counts from 0
             self._lossy.pop(key, None)

@@ -103,16 +103,19 @@ class _VrrpSocket:
                 continue
 
     def __init__(self, ifname: str, af: int, proto: int) -> None:
+        # ifname "": bound to no device (a unicast instance without an
+        # interface, as keepalived allows); a VRF's device: that VRF's traffic.
         self.ifname = ifname
-        self.ifindex = _ifindex(ifname)
+        self.ifindex = _ifindex(ifname) if ifname else 0
         self.dropped = 0  # packets read but unusable (malformed IP header)
         self._buf = bytearray(_RECV_SIZE)
         self._view = memoryview(self._buf)
         self._sock = socket.socket(af, socket.SOCK_RAW, proto)
         try:
-            self._sock.setsockopt(
-                socket.SOL_SOCKET, socket.SO_BINDTODEVICE, ifname.encode() + b"\0"
-            )
+            if ifname:
+                self._sock.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_BINDTODEVICE, ifname.encode() + b"\0"
+                )
             self._sock.setblocking(False)
         except OSError as e:
             self._sock.close()

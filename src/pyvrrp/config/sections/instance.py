@@ -285,6 +285,21 @@ def _use_ipvlan(ctx: Ctx, node: Node, raw: RawInstance) -> None:
     raw.child = vmac.parse_ipvlan(ctx, node, lambda _name: None)
 
 
+def _vrf(ctx: Ctx, node: Node, raw: RawInstance) -> None:
+    """``vrf NAME``: an instance without an interface sends and hears in a VRF."""
+    name = ctx.one_arg(node)
+    if len(name) >= 16:
+        raise ctx.fail(node, f"({raw.name}) VRF interface name '{short(name)}' too long - ignoring")
+    if "interface" in raw.values:
+        raise ctx.fail(node, f"({raw.name}) Cannot specify VRF interface and interface - ignoring")
+    if "vrf" in raw.values:
+        raise ctx.fail(
+            node,
+            f"({raw.name}) VRF interface already specified as '{raw.values['vrf']}' - ignoring",
+        )
+    raw.values["vrf"] = name
+
+
 def _garp_extra_if(ctx: Ctx, node: Node, raw: RawInstance) -> None:
     """``garp_extra_if [all] SECONDS`` (vmac_garp_intvl: its old name)."""
     if node.keyword == "vmac_garp_intvl":
@@ -364,6 +379,7 @@ KEYWORDS: dict[str, Handler[RawInstance]] = {
     "vmac_xmit_base": _true,
     "track_src_ip": _true,
     "use_vmac_addr": _true,
+    "vrf": _vrf,
     "garp_extra_if": _garp_extra_if,
     "vmac_garp_intvl": _garp_extra_if,
     # keepalived deprecated it: the instance's family comes from its addresses.
