@@ -126,6 +126,7 @@ VALUES: dict[str, st.SearchStrategy[str]] = {
     "track_src_ip": st.just(""),
     "use_vmac_addr": st.just(""),
     "vrf": st.sampled_from(["blue", "a_name_much_too_long_for_linux"]),
+    "linkbeat_use_polling": st.just(""),
 }
 #: global_defs keywords -> their values
 GLOBAL_VALUES: dict[str, st.SearchStrategy[str]] = {

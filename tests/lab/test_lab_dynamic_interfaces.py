@@ -133,3 +133,39 @@ def test_track_src_ip_faults_while_the_source_address_is_gone(lab) -> None:
     lab.run(ns0, ["ip", "addr", "del", "10.0.1.50/24", "dev", "eth0"])
     time.sleep(1.0)
     assert a.state() == "MASTER"
+
+
+def _poll(kinds: dict[str, str | None], name: str) -> bool:
+    from pyvrrp.net.linkbeat import LinkPoller
+
+    p = LinkPoller(kinds)
+    try:
+        return p.state(name)
+    finally:
+        p.close()
+
+
+@pytest.mark.parametrize("kind", [None, "IOCTL", "ETHTOOL", "MII"])
+def test_linkbeat_reads_the_driver_s_link_state(lab, kind) -> None:  # type: ignore[no-untyped-def]
+    seg = one_segment(lab, 1)
+    ns = seg.nodes[0].ns
+    assert lab.call(ns, _poll, {"eth0": kind}, "eth0") is True
+    # The switch's end goes down: no carrier on eth0 (it stays administratively up).
+    lab.run(seg.switch, ["ip", "link", "set", "p0", "down"])
+    assert lab.call(ns, _poll, {"eth0": kind}, "eth0") is False
+    lab.run(seg.switch, ["ip", "link", "set", "p0", "up"])
+    assert lab.call(ns, _poll, {"eth0": kind}, "eth0") is True
+    assert lab.call(ns, _poll, {"nope0": kind}, "nope0") is False
+
+
+def test_linkbeat_interfaces_polls_the_instance_s_link(lab) -> None:
+    seg = one_segment(lab, 2)
+    a, b = PyvrrpNode(lab, seg.nodes[0]), PyvrrpNode(lab, seg.nodes[1])
+    glob = "linkbeat_interfaces {\n    eth0 IOCTL\n}\n"
+    a.start(_conf(200, glob=glob))
+    b.start(_conf(100))
+    wait_for(lambda: a.state() == "MASTER" and b.state() == "BACKUP", 8)
+    lab.run(seg.switch, ["ip", "link", "set", "p0", "down"])  # A's carrier goes
+    wait_for(lambda: a.state() == "FAULT", 3)
+    lab.run(seg.switch, ["ip", "link", "set", "p0", "up"])
+    wait_for(lambda: a.state() == "MASTER" and b.state() == "BACKUP", 8)

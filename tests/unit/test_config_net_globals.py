@@ -119,3 +119,31 @@ def test_vrf_instance_and_an_instance_without_interface() -> None:
     assert [d.message for d in r.errors] == [
         "vrrp_instance VI_1 has no interface (vrf needs unicast peers)"
     ]
+
+
+def test_linkbeat_interfaces_and_use_polling() -> None:
+    text = "linkbeat_interfaces {\n    eth0 MII\n    eth1\n    eth2 FOO\n}\nlinkbeat_use_polling\n"
+    r = loads(text + INST, name="t.conf", env={})
+    assert dict(r.config.linkbeat_interfaces) == {"eth0": "MII", "eth1": None, "eth2": None}
+    assert r.config.linkbeat_use_polling
+    assert [(d.line, d.message) for d in r.diagnostics] == [
+        (4, "extra characters FOO in linkbeat interface")
+    ]
+    r = loads(
+        "linkbeat_interfaces {\n    eth7\n}\n" + INST,
+        name="t.conf",
+        env={},
+        interfaces=frozenset({"lo", "eth0"}),
+    )
+    assert [d.message for d in r.errors] == [
+        "unknown interface eth7 specified for linkbeat interface"
+    ]
+    r = loads(
+        INST.replace("virtual_router_id 5", "virtual_router_id 5\n    linkbeat_use_polling"),
+        name="t.conf",
+        env={},
+    )
+    assert r.config.instances[0].linkbeat_use_polling  # deprecated, still honoured
+    assert [d.message for d in r.diagnostics] == [
+        "(VI_1) 'linkbeat_use_polling' in vrrp instance deprecated - use linkbeat_interfaces block"
+    ]

@@ -49,10 +49,6 @@ _LOG = "a keepalived debugging or logging option: no effect in pyvrrp"
 _NOT_YET: dict[str, str] = {}
 for _words, _why in (
     (
-        "linkbeat_interfaces linkbeat_use_polling",
-        _NET,
-    ),
-    (
         "process "
         "param_match quorum quorum_max delay terminate_delay fork_delay full_command "
         "track_group group "

@@ -88,14 +88,12 @@ UNIMPLEMENTED_SECTIONS = frozenset(
         "PING_CHECK",
         "FILE_CHECK",
         "bfd_instance",
-        "linkbeat_interfaces",
         "SSL",
         "net_namespace",
         "net_namespace_ipvs",
         "namespace_with_ipsets",
         "instance",
         "use_pid_dir",
-        "linkbeat_use_polling",
     }
 )
 
@@ -409,6 +407,7 @@ def _finish_instance(
         virtual_rules=tuple(raw.rules),
         kernel_rx_buf_size=v.get("kernel_rx_buf_size"),
         vrf=v.get("vrf"),
+        linkbeat_use_polling=bool(v.get("linkbeat_use_polling")),
         promote_secondaries=bool(v.get("promote_secondaries")),
         dont_track_primary=bool(v.get("dont_track_primary")),
         unicast_fault_no_peer=bool(v.get("unicast_fault_no_peer")),
@@ -747,6 +746,9 @@ class _Top:
     garp_groups: list[GarpGroup] = field(default_factory=list)
     garp_taken: dict[str, int] = field(default_factory=dict)
     garp_seen: list[tuple[str, Node]] = field(default_factory=list)
+    linkbeat: dict[str, str | None] = field(default_factory=dict)
+    linkbeat_nodes: dict[str, Node] = field(default_factory=dict)
+    linkbeat_use_polling: bool = False
 
 
 _Named = TypeVar("_Named", ScriptConfig, TrackFileConfig, TrackProcessConfig)
@@ -835,6 +837,21 @@ def _garp_group(ctx: Ctx, node: Node, top: _Top) -> None:
         top.garp_groups.append(group)
 
 
+def _linkbeat_interfaces(ctx: Ctx, node: Node, top: _Top) -> None:
+    """``linkbeat_interfaces { IF [MII|ETHTOOL|IOCTL] ... }``: links polled."""
+    for item in ctx.block(node):
+        words = [item.keyword, *item.arg_texts]
+        kind = words[1] if len(words) > 1 and words[1] in ("MII", "ETHTOOL", "IOCTL") else None
+        if len(words) > 2 or (len(words) == 2 and kind is None):
+            ctx.error(item, f"extra characters {short(words[1])} in linkbeat interface")
+        top.linkbeat[words[0]] = kind
+        top.linkbeat_nodes[words[0]] = item
+
+
+def _linkbeat_use_polling(ctx: Ctx, node: Node, top: _Top) -> None:
+    top.linkbeat_use_polling = True
+
+
 def _interface_up_down_delays(ctx: Ctx, node: Node, top: _Top) -> None:
     """``IFNAME DOWN_DELAY [UP_DELAY]`` per line: seconds (to the microsecond,
     at most 255) an interface must stay down (up) before its instances go to
@@ -874,6 +891,8 @@ SECTIONS: dict[str, Handler[_Top]] = {
     "static_rules": _static_rules,
     "interface_up_down_delays": _interface_up_down_delays,
     "garp_group": _garp_group,
+    "linkbeat_interfaces": _linkbeat_interfaces,
+    "linkbeat_use_polling": _linkbeat_use_polling,
 }
 
 #: Every other top-level keyword keepalived takes, and its other daemons'
@@ -949,6 +968,9 @@ def _configure(
         instances.append(inst)
 
     if interfaces is not None:
+        for ifname, item in top.linkbeat_nodes.items():
+            if ifname not in interfaces and not g.dynamic_interfaces:
+                ctx.error(item, f"unknown interface {ifname} specified for linkbeat interface")
         for ifname, item in top.garp_seen:
             if ifname not in interfaces and not g.dynamic_interfaces:
                 ctx.error(
@@ -998,6 +1020,8 @@ def _configure(
         static_rules=tuple(top.static_rules),
         interface_delays=MappingProxyType(top.interface_delays),
         garp_groups=tuple(top.garp_groups),
+        linkbeat_interfaces=MappingProxyType(top.linkbeat),
+        linkbeat_use_polling=top.linkbeat_use_polling,
         source_files=files,
     )
 

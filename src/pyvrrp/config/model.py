@@ -524,6 +524,8 @@ class InstanceConfig:
     mcast_group: IPAddress = DEFAULT_MCAST_GROUP4
     checksum_as_v2: bool = False
     skip_check_adv_addr: bool = False
+    #: linkbeat_use_polling in an instance (deprecated): its interface is polled
+    linkbeat_use_polling: bool = False
     #: vrf NAME: a unicast instance without an interface, in that VRF
     vrf: str | None = None
     #: track_src_ip: FAULT while the configured source address is not on the interface
@@ -593,6 +595,11 @@ class Config:
     static_rules: tuple[VirtualRule, ...] = ()
     #: garp_group blocks
     garp_groups: tuple[GarpGroup, ...] = ()
+    #: linkbeat_interfaces: interface -> how its link is read (MII, ETHTOOL,
+    #: IOCTL, or None: the first that answers), polled instead of netlink
+    linkbeat_interfaces: Mapping[str, str | None] = field(default_factory=_empty_map)
+    #: linkbeat_use_polling (top level): every watched interface is polled
+    linkbeat_use_polling: bool = False
     #: interface_up_down_delays: ifname -> (down delay, up delay), seconds
     interface_delays: Mapping[str, tuple[float, float]] = field(default_factory=_empty_map)
     source_files: tuple[str, ...] = ()

@@ -133,6 +133,8 @@ def _gc_settle() -> None:
 NO_PEER = "no unicast peer (unicast_fault_no_peer)"
 NO_INTERFACE = "interface missing (dynamic_interfaces: waiting for it)"
 NO_SOURCE = "configured source address missing (track_src_ip)"
+#: linkbeat: how often polled links are read (keepalived: every second)
+_POLL_INTERVAL = 1.0
 #: how often instances waiting for their interface (or its address) look again
 _WAIT_RETRY = 1.0
 
@@ -234,6 +236,10 @@ class Daemon:
         self._waiting: set[str] = set()
         self._wait_timer: asyncio.TimerHandle | None = None
         self._addr_watcher: Any = None
+        #: linkbeat: interfaces whose links are polled from their drivers
+        self._poller: Any = None
+        self._polled: set[str] = set()
+        self._poll_timer: asyncio.TimerHandle | None = None
         self._scheduled: dict[str, float | None] = {}
         self._group_state: dict[str, State] = {}
         self.netlink = Netlink()
@@ -1311,10 +1317,43 @@ class Daemon:
         """Link changes, debounced by interface_up_down_delays: a change acts
         once the interface has stayed in its new state for the delay; back in
         its old state before that, nothing happens."""
-        if self._link_watcher is None or self.config is None or self._loop is None:
+        if self._link_watcher is None:
+            return
+        events = self._link_watcher.read()
+        # (interfaces polled by linkbeat: their netlink state is not used)
+        self._link_events([e for e in events if e[0] not in self._polled])
+
+    def _poll_links(self) -> None:
+        """linkbeat: the polled interfaces' links as their drivers say, each second."""
+        if self._poller is None or self._loop is None:
+            return
+        self._link_events(self._poller.poll())
+        self._poll_timer = self._loop.call_later(_POLL_INTERVAL, self._poll_links)
+
+    def _start_poller(self) -> None:
+        """linkbeat_interfaces, linkbeat_use_polling: which links are polled."""
+        assert self.config is not None
+        cfg = self.config
+        kinds: dict[str, str | None] = dict(cfg.linkbeat_interfaces)
+        for inst in self.instances_cfg():
+            names = [inst.interface, *(t.name for t in inst.track_interfaces)]
+            for name in names:
+                if name and (cfg.linkbeat_use_polling or inst.linkbeat_use_polling):
+                    kinds.setdefault(name, None)
+        # A VMAC child's link follows its base, which netlink reports.
+        self._polled = set(kinds)
+        if not kinds:
+            return
+        from pyvrrp.net.linkbeat import LinkPoller
+
+        self._poller = LinkPoller(kinds)
+        self._poll_links()
+
+    def _link_events(self, events: list[tuple[str, bool]]) -> None:
+        if self.config is None or self._loop is None:
             return
         delays = self.config.interface_delays
-        for ifname, up in self._link_watcher.read():
+        for ifname, up in events:
             applied = self._link_applied.get(ifname, True)
             pending = self._link_pending.pop(ifname, None)
             if pending is not None:
@@ -1418,6 +1457,7 @@ class Daemon:
         self._start_script_tasks()
         self._start_file_watcher()
         self._start_link_watcher()
+        self._start_poller()
         self._start_addr_watcher()
         loop = self._loop
         loop.add_signal_handler(signal.SIGHUP, self.reload)
@@ -1527,6 +1567,12 @@ class Daemon:
         if self._wait_timer is not None:
             self._wait_timer.cancel()
             self._wait_timer = None
+        if self._poll_timer is not None:
+            self._poll_timer.cancel()
+            self._poll_timer = None
+        if self._poller is not None:
+            self._poller.close()
+            self._poller = None
         if self._addr_watcher is not None:
             with contextlib.suppress(ValueError, OSError):
                 if self._loop is not None:

@@ -285,6 +285,15 @@ def _use_ipvlan(ctx: Ctx, node: Node, raw: RawInstance) -> None:
     raw.child = vmac.parse_ipvlan(ctx, node, lambda _name: None)
 
 
+def _linkbeat(ctx: Ctx, node: Node, raw: RawInstance) -> None:
+    raw.values["linkbeat_use_polling"] = True
+    ctx.warning(
+        node,
+        f"({raw.name}) 'linkbeat_use_polling' in vrrp instance deprecated - "
+        "use linkbeat_interfaces block",
+    )
+
+
 def _vrf(ctx: Ctx, node: Node, raw: RawInstance) -> None:
     """``vrf NAME``: an instance without an interface sends and hears in a VRF."""
     name = ctx.one_arg(node)
@@ -380,6 +389,7 @@ KEYWORDS: dict[str, Handler[RawInstance]] = {
     "track_src_ip": _true,
     "use_vmac_addr": _true,
     "vrf": _vrf,
+    "linkbeat_use_polling": _linkbeat,
     "garp_extra_if": _garp_extra_if,
     "vmac_garp_intvl": _garp_extra_if,
     # keepalived deprecated it: the instance's family comes from its addresses.
