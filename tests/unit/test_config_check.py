@@ -46,7 +46,7 @@ vrrp_instance VI_1 {{
     virtual_ipaddress {{
         10.0.9.1/32
     }}
-    linkbeat_use_polling
+    debug
 }}
 vrrp_instance VI_6 {{
     interface eth1
@@ -83,8 +83,8 @@ def test_check_ok(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "-f", str(path), "--no-host"]) == 0
     out = capsys.readouterr()
     assert out.out.splitlines() == [
-        f"{path}:24: warning: vrrp_instance keyword 'linkbeat_use_polling' is not implemented "
-        "by pyvrrp (network side of VRRP: not yet); ignored",
+        f"{path}:24: warning: vrrp_instance keyword 'debug' is not implemented by pyvrrp "
+        "(a keepalived debugging or logging option: no effect in pyvrrp); ignored",
         f"{path}:29: warning: vrrp_instance VI_6: authentication is not supported with VRRPv3; "
         "ignored",
         "VI_1: interface eth0, IPv4, VRRPv3, VRID 51, priority 200, unicast (2 peers), "
