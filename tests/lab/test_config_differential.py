@@ -225,6 +225,13 @@ KNOWN: dict[tuple[str, str], str] = {
         "static_routes",
         "10.91.0.0/16 nexthop via 10.0.0.253 dev eth0 nexthop via 10.0.0.254 dev eth0 weight 2",
     ): "keepalived warns it cannot track (re-add) a multipath static route; pyvrrp does not watch",
+    **{
+        ("static_routes", f"{kind} {net}"): (
+            "keepalived warns it cannot track (re-add) a static route with no interface; "
+            "pyvrrp does not watch static routes"
+        )
+        for kind, net in (("unreachable", "10.94.0.0/16"), ("prohibit", "10.95.0.0/16"))
+    },
     ("static_routes", "blackhole 10.21.0.0/16"): (
         "keepalived warns it cannot track (re-add) a static route with no interface; "
         "pyvrrp does not watch static routes"
@@ -487,6 +494,20 @@ STATIC_ITEMS = {
         "10.92.0.0/16 nexthop via x dev eth0",
         "10.93.0.0/16 nexthop via 10.0.0.1 dev eth0 weight 0",
         "x",
+        "unreachable 10.94.0.0/16",
+        "prohibit 10.95.0.0/16",
+        "10.96.0.0/16 via 10.0.0.254 dev eth0 mtu lock 1400 advmss 1360 congctl cubic",
+        "10.96.0.0/16 via 10.0.0.254 dev eth0 rtt 100ms rttvar 50ms rto_min 200ms",
+        "10.96.0.0/16 via 10.0.0.254 dev eth0 window lock 10",
+        "10.96.0.0/16 via 10.0.0.254 dev eth0 mtu x",
+        "10.96.0.0/16 via 10.0.0.254 dev eth0 protocol keepalived realms 5 tos 0x10",
+        "10.96.0.0/16 via 10.0.0.254 dev eth0 initcwnd 10 initrwnd 10 features ecn quickack 1",
+        "10.96.0.0/16 via 10.0.0.254 dev eth0 quickack 2",
+        "fd00:96::/32 via fe80::1 dev eth0 pref high",
+        "fd00:96::/32 via fe80::1 dev eth0 pref x",
+        "10.96.0.0/16 via 10.0.0.254 dev eth0 protocol nosuch",
+        "10.97.0.0/16 via 10.0.0.253 or 10.0.0.254 dev eth0",
+        "10.96.0.0/16 via 10.0.0.254 dev eth0 frobnicate 1",
     ],
 }
 

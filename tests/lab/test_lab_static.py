@@ -78,3 +78,31 @@ def test_after_a_sigkill_the_next_start_removes_what_was_left(lab) -> None:
     assert "10.0.8.1/24" not in a.addresses()
     assert "10.0.7.7/24" in a.addresses()
     assert "10.70.0.0/16 via 10.0.1.254" in _routes(lab, ns)
+
+
+def test_route_options_reach_the_kernel(lab) -> None:
+    seg = one_segment(lab, 1)
+    ns = seg.nodes[0].ns
+    a = PyvrrpNode(lab, seg.nodes[0])
+    extra = (
+        "virtual_routes {",
+        "    10.60.0.0/16 via 10.0.1.254 dev eth0 mtu lock 1400 congctl cubic protocol 18",
+        "    unreachable 10.61.0.0/16",
+        "    prohibit 10.62.0.0/16",
+        "}",
+    )
+    a.start(instance_config(priority=150, advert_int=0.5, extra=extra))
+    wait_for(lambda: a.state() == "MASTER", 5)
+
+    def routes() -> dict[str, dict]:  # type: ignore[type-arg]
+        out = json.loads(lab.run(ns, ["ip", "-j", "-d", "route", "show"]).stdout)
+        return {r["dst"]: r for r in out}
+
+    wait_for(lambda: "10.62.0.0/16" in routes(), 3)
+    r = routes()
+    assert r["10.61.0.0/16"]["type"] == "unreachable"
+    assert r["10.62.0.0/16"]["type"] == "prohibit"
+    assert r["10.60.0.0/16"]["metrics"] == [{"mtu": 1400, "congestion": "cubic"}]
+    assert r["10.60.0.0/16"]["protocol"] == "keepalived"
+    a.stop()
+    assert not {"10.60.0.0/16", "10.61.0.0/16", "10.62.0.0/16"} & set(routes())

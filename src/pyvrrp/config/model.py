@@ -88,6 +88,15 @@ class VirtualRoute:
     onlink: bool = False
     #: multipath: (via, dev, weight, onlink) per ``nexthop``
     nexthops: tuple[tuple[str | None, str | None, int, bool], ...] = ()
+    #: route metrics (RTAX_ name, value): mtu, advmss, window, congctl, ...
+    metrics: tuple[tuple[str, int | str], ...] = ()
+    #: the metrics given with ``lock`` (an RTAX_LOCK mask)
+    lock: int = 0
+    protocol: int | None = None
+    tos: int | None = None
+    realms: int | None = None
+    #: IPv6 router preference (RFC 4191): 3 low, 0 medium, 1 high
+    pref: int | None = None
     file: str = ""
     line: int = 0
 

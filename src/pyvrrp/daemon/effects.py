@@ -205,7 +205,14 @@ def _net_routes(routes: Iterable[Any], owner: str) -> list[Any]:
                     scope=r.scope,
                     metric=r.metric,
                     blackhole=r.type == "blackhole",
+                    rtype=r.type if r.type != "blackhole" else None,
                     onlink=r.onlink,
+                    metrics=r.metrics,
+                    lock=r.lock,
+                    protocol=r.protocol,
+                    tos=r.tos,
+                    realms=r.realms,
+                    pref=r.pref,
                     nexthops=tuple(
                         (ip_address(g) if g else None, d, w, o) for g, d, w, o in r.nexthops
                     ),

@@ -122,6 +122,16 @@ class VirtualRoute:
     onlink: bool = False
     #: multipath: (gateway, dev, weight, onlink) per next hop
     nexthops: tuple[tuple[IPAddr | None, str | None, int, bool], ...] = ()
+    #: the route's type when not a plain unicast one: unreachable, prohibit,
+    #: throw, local, broadcast, nat (blackhole: ``blackhole``)
+    rtype: str | None = None
+    #: metrics (RTAX_ name, value), the lock mask, and the other attributes
+    metrics: tuple[tuple[str, int | str], ...] = ()
+    lock: int = 0
+    protocol: int | None = None
+    tos: int | None = None
+    realms: int | None = None
+    pref: int | None = None
 
     @classmethod
     def of(cls, dst: str | IPNet, **kw: Any) -> VirtualRoute:
@@ -143,6 +153,8 @@ class VirtualRoute:
             "blackhole": self.blackhole,
             "onlink": self.onlink,
             "nexthops": [[None if g is None else str(g), d, w, o] for g, d, w, o in self.nexthops],
+            "rtype": self.rtype,
+            "tos": self.tos,
         }
 
     @classmethod
@@ -161,6 +173,8 @@ class VirtualRoute:
                 (None if g is None else ip_address(g), dev, int(w), bool(o))
                 for g, dev, w, o in d.get("nexthops", [])
             ),
+            rtype=d.get("rtype"),
+            tos=d.get("tos"),
         )
 
     def __str__(self) -> str:
@@ -370,6 +384,21 @@ class AddressManager:
         }
         if r.blackhole:
             kw["type"] = "blackhole"
+        elif r.rtype is not None and r.rtype != "unicast":
+            kw["type"] = r.rtype
+        if r.metrics or r.lock:
+            attrs: list[list[Any]] = [[name, value] for name, value in r.metrics]
+            if r.lock:
+                attrs.append(["RTAX_LOCK", r.lock])
+            kw["RTA_METRICS"] = {"attrs": attrs}
+        if r.protocol is not None:
+            kw["proto"] = r.protocol
+        if r.tos is not None:
+            kw["tos"] = r.tos
+        if r.realms is not None:
+            kw["realms"] = r.realms
+        if r.pref is not None:
+            kw["pref"] = r.pref
         if r.via is not None:
             kw["gateway"] = str(r.via)
         if r.dev is not None:
