@@ -358,3 +358,34 @@ def test_garp_group_paces_announcements_across_its_interfaces(lab, grouped: bool
         assert min(gaps) >= 0.17, gaps
     else:
         assert max(times) - min(times) < 1.0, gaps
+
+
+def _ipvlan_supported(lab, ns: str) -> bool:  # type: ignore[no-untyped-def]
+    r = lab.run(
+        ns, ["ip", "link", "add", "ipv-probe", "link", "eth0", "type", "ipvlan"], check=False
+    )
+    if r.returncode != 0:
+        return False
+    lab.run(ns, ["ip", "link", "del", "ipv-probe"])
+    return True
+
+
+def test_use_ipvlan_holds_the_vip_on_an_l2_ipvlan(lab) -> None:
+    seg = one_segment(lab, 2)
+    if not _ipvlan_supported(lab, seg.nodes[0].ns):
+        pytest.skip("this kernel has no ipvlan (CONFIG_IPVLAN)")
+    a, b = PyvrrpNode(lab, seg.nodes[0]), PyvrrpNode(lab, seg.nodes[1])
+
+    def conf(p: int, addr: str) -> str:
+        return instance_config(priority=p, advert_int=0.5, extra=(f"use_ipvlan ipv1 {addr}/24",))
+
+    a.start(conf(200, "10.0.1.11"))
+    b.start(conf(100, "10.0.1.12"))
+    wait_for(lambda: a.state() == "MASTER" and b.state() == "BACKUP", 8)
+    link = _links(lab, seg.nodes[0].ns)["ipv1"]
+    assert link["linkinfo"]["info_kind"] == "ipvlan"
+    wait_for(lambda: f"{VIP}/24" in a.addresses("ipv1"), 3)
+    assert "10.0.1.11/24" in a.addresses("ipv1")
+    a.stop()
+    wait_for(lambda: b.state() == "MASTER", 5)
+    assert "ipv1" not in _links(lab, seg.nodes[0].ns)

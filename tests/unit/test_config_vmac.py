@@ -310,3 +310,81 @@ def test_use_vmac_on_an_address_that_the_instance_s_vmac_holds_is_an_error() -> 
         "error",
         "(VI_1) use_vmac_addr specified and use_vmac specified for VIP/eVIP 10.2.0.1/32",
     ) in diags
+
+
+class _RecordingIpr:
+    """Stands in for pyroute2's IPRoute to read the requests ChildManager
+    makes (the kernel side runs in tests/lab/test_lab_vmac.py)."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict]] = []  # type: ignore[type-arg]
+        self.links: dict[str, object] = {}
+
+    def get_links(self, ifname: str):  # type: ignore[no-untyped-def]
+        if ifname == "eth0" or ifname in self.links:
+            index = 2 if ifname == "eth0" else 9
+            attrs = {"IFLA_GROUP": 0, "IFLA_ADDRESS": "52:54:00:12:34:56", "IFLA_LINK": 2}
+            return [_Msg(index, attrs)]
+        return []
+
+    def link(self, op: str, **kw):  # type: ignore[no-untyped-def]
+        self.calls.append((op, kw))
+        if op == "add":
+            self.links[kw["ifname"]] = kw
+
+    def addr(self, op: str, **kw):  # type: ignore[no-untyped-def]
+        self.calls.append(("addr-" + op, kw))
+
+    def get_addr(self, **kw):  # type: ignore[no-untyped-def]
+        return []
+
+
+class _Msg(dict):  # type: ignore[type-arg]
+    def __init__(self, index: int, attrs: dict) -> None:  # type: ignore[type-arg]
+        super().__init__(index=index)
+        self.attrs = attrs
+
+    def get_attr(self, key: str):  # type: ignore[no-untyped-def]
+        return self.attrs.get(key)
+
+
+def test_child_requests(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from pyvrrp.net.vmac import ChildLink, ChildManager, Sysctls
+
+    ipr = _RecordingIpr()
+    m = ChildManager(ipr, Sysctls(tmp_path))
+    link = ChildLink(
+        name="ipv1",
+        base="eth0",
+        kind="ipvlan",
+        family=4,
+        ipvlan_mode="private",
+        address=ip_interface("192.0.2.10/24"),
+    )
+    assert m.ensure(link) is True
+    op, kw = ipr.calls[0]
+    assert (op, kw["kind"], kw["ipvlan_mode"], kw["ipvlan_flags"], kw["link"]) == (
+        "add",
+        "ipvlan",
+        0,
+        1,
+        2,
+    )
+    assert ("addr-add", {"index": 9, "address": "192.0.2.10", "prefixlen": 24}) in ipr.calls
+    ipr2 = _RecordingIpr()
+    m2 = ChildManager(ipr2, Sysctls(tmp_path))
+    m2.ensure(
+        ChildLink(name="vrrp.51", base="eth0", mac="00:00:5e:00:01:33", family=6, link_local=True)
+    )
+    op, kw = ipr2.calls[0]
+    assert (kw["kind"], kw["macvlan_mode"], kw["address"], kw["group"]) == (
+        "macvlan",
+        "private",
+        "00:00:5e:00:01:33",
+        0,
+    )
+    # IPv6: the base's MAC-made link-local address on the child, without DAD
+    added = [kw for op, kw in ipr2.calls if op == "addr-add"]
+    assert added == [
+        {"index": 9, "address": "fe80::5054:ff:fe12:3456", "prefixlen": 64, "flags": 2}
+    ]
