@@ -244,24 +244,29 @@ while time.monotonic() < end:
 @pytest.mark.parametrize("extra", [True, False])
 def test_garp_extra_if_keeps_announcing_addresses_on_other_interfaces(lab, extra: bool) -> None:
     seg = one_segment(lab, 2)
+    lab.bridge(seg.switch, "br1")
+    for i, n in enumerate(seg.nodes):
+        lab.attach(n.ns, "eth1", seg.switch, "br1")
+        lab.addr(n.ns, "eth1", f"10.0.2.{i + 1}/24")
     a = PyvrrpNode(lab, seg.nodes[0])
     lines = [
         "use_vmac",
         "garp_master_delay 0",
         "virtual_ipaddress_excluded {",
-        "    10.0.1.200/24 dev eth0",
+        "    10.0.2.200/24 dev eth1",  # another interface (one on eth0 goes on the VMAC)
         "}",
     ]
     if extra:
         lines.append("garp_extra_if all 1")
     a.start(_vmac_conf(200, tuple(lines)))
     wait_for(lambda: a.state() == "MASTER", 5)
-    wait_for(lambda: "10.0.1.200/24" in a.addresses("eth0"), 3)
+    wait_for(lambda: "10.0.2.200/24" in a.addresses("eth1"), 3)
     time.sleep(0.3)  # past the burst on becoming Master
-    out = lab.run(seg.nodes[1].ns, [sys.executable, "-c", _ARPS, "10.0.1.200", "3.2"]).stdout
+    sniff = _ARPS.replace('"eth0"', '"eth1"')
+    out = lab.run(seg.nodes[1].ns, [sys.executable, "-c", sniff, "10.0.2.200", "3.2"]).stdout
     rows = [line.split() for line in out.splitlines()]
-    eth0_mac = _links(lab, seg.nodes[0].ns)["eth0"]["address"]
-    assert all(mac == eth0_mac for _, mac in rows)
+    eth1_mac = _links(lab, seg.nodes[0].ns)["eth1"]["address"]
+    assert all(mac == eth1_mac for _, mac in rows)
     if extra:
         assert len(rows) >= 2, out  # one a second
     else:
