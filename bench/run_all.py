@@ -24,12 +24,13 @@ BENCHES = (
     "receive_bench",
     "backup_bench",
     "takeover",
+    "restart",
     "loaded",
     "flood",
     "scale",
     "fuzz",
 )
-LAB = {"backup_bench", "takeover", "loaded", "flood", "scale"}
+LAB = {"backup_bench", "takeover", "restart", "loaded", "flood", "scale"}
 
 
 def main(argv: list[str] | None = None) -> int:

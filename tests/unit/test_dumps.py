@@ -41,7 +41,8 @@ def _instance() -> Instance:
 
 def test_keepalived_signal_numbers() -> None:
     assert dumps.signum("json") == signal.SIGRTMIN + 2
-    assert dumps.signum("STATS") == signal.SIGUSR2
+    # keepalived's SIGUSR2 is pyvrrp's in-place restart: stats has its own.
+    assert dumps.signum("STATS") == signal.SIGRTMIN + 4
     assert dumps.signum("STATS_CLEAR") == signal.SIGRTMAX - 1
     assert dumps.signum("DATA") == signal.SIGUSR1
     assert dumps.signum("NOPE") is None

@@ -22,6 +22,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--metrics", metavar="HOST:PORT", help="serve Prometheus metrics")
     p.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
     p.add_argument(
+        "--state-file",
+        metavar="PATH",
+        help="the crash checkpoint (default: the control socket's path + .state)",
+    )
+    # Set by an in-place restart for the new image, not by hand:
+    p.add_argument("--handover", metavar="PATH", help=argparse.SUPPRESS)
+    p.add_argument("--bridge-fd", type=int, metavar="FD", help=argparse.SUPPRESS)
+    p.add_argument(
         "--signum",
         metavar="NAME",
         help="print the signal number for NAME (STOP, RELOAD, STATS, STATS_CLEAR, JSON) "
@@ -49,7 +57,15 @@ def run(args: argparse.Namespace) -> int:
     if args.pid_file:
         with open(args.pid_file, "w") as f:
             f.write(f"{os.getpid()}\n")
-    daemon = Daemon(args.use_file, control_path=args.control, metrics=args.metrics)
+    daemon = Daemon(
+        args.use_file,
+        control_path=args.control,
+        metrics=args.metrics,
+        state_path=args.state_file,
+        handover_path=args.handover,
+        bridge_fd=args.bridge_fd,
+        argv=sys.argv[1:],
+    )
     try:
         return asyncio.run(daemon.run())
     finally:

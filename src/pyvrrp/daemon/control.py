@@ -53,6 +53,9 @@ class ControlServer:
                 answer: dict[str, Any] = {"ok": True, **self.daemon.status()}
             elif cmd == "reload":
                 answer = {"ok": bool(self.daemon.reload())}
+            elif cmd == "restart":
+                ok, detail = await self.daemon.restart()
+                answer = {"ok": ok, "detail": detail}
             else:
                 answer = {"ok": False, "error": "unknown command"}
             writer.write(json.dumps(answer).encode() + b"\n")

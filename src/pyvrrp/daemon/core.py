@@ -22,14 +22,17 @@ import pwd
 import shlex
 import signal
 import socket
+import sys
 import time
 from collections.abc import Iterable
+from dataclasses import replace
 from ipaddress import IPv4Address, IPv6Address, ip_address
 from pathlib import Path
 from typing import Any
 
 from pyvrrp.config import Config, GlobalDefs, InstanceConfig, load
 from pyvrrp.daemon import dumps, process
+from pyvrrp.daemon import restart as restart_mod
 from pyvrrp.daemon.clock import Clock
 from pyvrrp.daemon.effects import Effects, Netlink, child_links, held_entries
 from pyvrrp.daemon.fifo import NotifyFifo, fifo_line
@@ -58,6 +61,7 @@ from pyvrrp.protocol import (
     TakeoverHeld,
     Tracker,
 )
+from pyvrrp.protocol.handover import CheckpointEntry, Resume, RouterSnapshot, decide
 from pyvrrp.protocol.tracking import (
     ScriptSpec,
     TrackedFile,
@@ -188,9 +192,29 @@ class Daemon:
         metrics: str | None = None,
         clock: Clock | None = None,
         env: dict[str, str] | None = None,
+        state_path: str | None = None,
+        handover_path: str | None = None,
+        bridge_fd: int | None = None,
+        argv: list[str] | None = None,
     ) -> None:
         self.config_path = config_path
         self.control_path = control_path
+        #: the crash checkpoint (default: beside the control socket)
+        self.state_path = state_path or (f"{control_path}.state" if control_path else None)
+        #: an in-place restart's hand-over file and the bridge's socket
+        self.handover_path = handover_path
+        self.bridge_fd = bridge_fd
+        #: this process's command line (after the program), for the re-exec
+        self.argv = list(argv) if argv is not None else None
+        self.restarts = 0
+        self.started_wall = time.time()
+        self.first_started = self.started_wall
+        self._restarting = False
+        self._checkpoint: Any = None
+        self._checkpoint_due = False
+        self._touch_timer: asyncio.TimerHandle | None = None
+        #: sockets handed over by the previous image, by (interface, family)
+        self._adopted: dict[tuple[str, int], Any] = {}
         self.metrics_addr = metrics
         self.clock = clock or Clock()
         self.env = env
@@ -286,7 +310,7 @@ class Daemon:
         key = _sock_key(cfg)
         sock = self.sockets.get(key)
         if sock is None:
-            sock = open_socket(key[0], cfg.family)
+            sock = self._adopted.pop(key, None) or open_socket(key[0], cfg.family)
             self.sockets[key] = sock
             self._drops.pop(key, None)  # a new socket counts from 0
             self._lossy.pop(key, None)
@@ -892,6 +916,7 @@ class Daemon:
                 self.effects.announce(inst)
             elif isinstance(act, Notify):
                 self._notify(inst, act, now)
+                self._checkpoint_soon()
                 changed = True
             elif isinstance(act, LowerPriorityHeard):
                 self._lower_priority_heard(inst, act)
@@ -1403,9 +1428,16 @@ class Daemon:
         config = self.load_config()
         if config is None:
             log.error("configuration %s has errors: not starting", self.config_path)
+            self._stop_bridge()  # (the previous image's, if this is a restart)
             return 1
         self.config = config
         g = config.global_defs
+        handover = restart_mod.read_handover(self.handover_path) if self.handover_path else None
+        if handover is not None:
+            self.restarts = int(handover.get("restarts", 0)) + 1
+            self.first_started = float(handover.get("first_started", self.started_wall))
+        self._checkpoint = restart_mod.Checkpoint(self.state_path) if self.state_path else None
+        checkpoint = self._checkpoint.load() if self._checkpoint is not None else {}
         self.scripts = ScriptRunner(
             user=g.script_user, enable_script_security=g.enable_script_security
         )
@@ -1415,15 +1447,18 @@ class Daemon:
         self._auto = process.AutoPriority(
             g.max_auto_priority, g.min_auto_priority_delay / 1e6, g.vrrp_rlimit_rttime
         )
-        await self._run_global_script("startup_script")
-        await self._startup_delay(g)
+        if handover is None:
+            # (an in-place restart is no new start: no startup script, no delay)
+            await self._run_global_script("startup_script")
+            await self._startup_delay(g)
         self.effects.start(
             self._loop,
             config.global_defs,
             f"{self.control_path}.owned" if self.control_path else None,
         )
         self.effects.configure(config.global_defs, config.garp_groups)
-        self.effects.remove_leftovers(config)
+        carried = self._carried(config, handover, checkpoint)
+        self.effects.remove_leftovers(config, keep=carried.values())
         self.effects.apply_local_igmp(config.global_defs.disable_local_igmp)
         self.effects.apply_static(config)
         now = self.clock.monotonic()
@@ -1431,29 +1466,43 @@ class Daemon:
         self._init_track_files()
         self._open_fifos()
         self._start_process_watcher()
+        if handover is not None:
+            self._adopt_sockets(handover)
         try:
             for cfg in config.instances:
                 self._add_instance(cfg, now)
         except (StartupError, OSError) as exc:
             log.error("cannot start: %s", exc)
+            self._stop_bridge()
             self._close()
             return 1
+        for sock in self._adopted.values():
+            sock.close()  # handed over, no longer used by this configuration
+        self._adopted.clear()
         self._build_sync_groups()
         self.effects.reconcile_filter(self.instances.values())
+        heard = self._heard_masters() if checkpoint else set()
+        bridge = self._stop_bridge()
+        now = self.clock.monotonic()
+        restored = self._restore(handover, bridge, now) if handover is not None else set()
+        resumed = self._resume(checkpoint, heard, restored, now)
         for inst in self.instances.values():
             # As keepalived: addresses left behind by a previous run that died
             # (SIGKILL, crash) go before the election, or a restarted Backup
             # would hold the Master's addresses. Queued first on the netlink
             # thread, so an owner's TakeAddresses below comes after.
-            if inst.cfg.name not in self._waiting:
+            name = inst.cfg.name
+            if name not in self._waiting and name not in restored and name not in resumed:
                 self.effects.release(inst.cfg)
         for name, tracker in self.trackers.items():
             # Before the start: a tracker already at fault starts it in FAULT.
             inst = self.instances[name]
             self._perform(inst, tracker.apply(inst.router, now), now)
         for inst in self.instances.values():
-            self._perform(inst, inst.router.start(now), now)
+            if inst.cfg.name not in restored and inst.cfg.name not in resumed:
+                self._perform(inst, inst.router.start(now), now)
             self._schedule(inst)
+        self._write_checkpoint()
         self._start_script_tasks()
         self._start_file_watcher()
         self._start_link_watcher()
@@ -1461,6 +1510,7 @@ class Daemon:
         self._start_addr_watcher()
         loop = self._loop
         loop.add_signal_handler(signal.SIGHUP, self.reload)
+        loop.add_signal_handler(signal.SIGUSR2, self.request_restart)
         # keepalived's dump signals: DATA, STATS, STATS_CLEAR (nothing cleared), JSON
         for name in ("DATA", "STATS", "STATS_CLEAR", "JSON"):
             sig = dumps.signum(name)
@@ -1489,7 +1539,10 @@ class Daemon:
             start_metrics(self, self.metrics_addr)
         _gc_settle()
         sd_notify(f"READY=1\nSTATUS=running {len(self.instances)} instance(s)")
-        log.info("pyvrrp running %d instance(s) from %s", len(self.instances), self.config_path)
+        how = f" (in-place restart {self.restarts})" if handover is not None else ""
+        log.info(
+            "pyvrrp running %d instance(s) from %s%s", len(self.instances), self.config_path, how
+        )
         if not _tag_accelerated() and any(i.auth is not None for i in self.instances.values()):
             log.warning(
                 "auth_hmac tags computed in pure Python: the C extension "
@@ -1499,6 +1552,319 @@ class Daemon:
         sd_notify("STOPPING=1")
         await self.shutdown()
         return 0
+
+    # -- restarts: the hand-over, the bridge and the crash checkpoint -------------------
+
+    def _carried(
+        self,
+        config: Config,
+        handover: dict[str, Any] | None,
+        checkpoint: dict[str, CheckpointEntry],
+    ) -> dict[str, InstanceConfig]:
+        """The instances that may hold their addresses through this start: a
+        Master handed over unchanged, or a checkpointed Master (the final word
+        comes later, in :meth:`_resume`; what it does not resume it releases)."""
+        out: dict[str, InstanceConfig] = {}
+        entries = (handover or {}).get("instances", {})
+        for cfg in config.instances:
+            e = entries.get(cfg.name)
+            if e is not None and e.get("fingerprint") == repr(_fingerprint(cfg)):
+                if e.get("router", {}).get("state") == State.MASTER.value:
+                    out[cfg.name] = cfg
+            elif (c := checkpoint.get(cfg.name)) is not None and c.state is State.MASTER:
+                out[cfg.name] = cfg
+        return out
+
+    def _adopt_sockets(self, handover: dict[str, Any]) -> None:
+        from pyvrrp.net.sockets import VrrpSocket4, VrrpSocket6
+
+        for d in handover.get("sockets", []):
+            key = (str(d["interface"]), int(d["family"]))
+            cls = VrrpSocket4 if key[1] == 4 else VrrpSocket6
+            try:
+                self._adopted[key] = cls.from_fd(int(d["fd"]), key[0])
+            except OSError as exc:
+                log.error("restart: socket on %s not taken over: %s", key[0] or "any", exc)
+                continue
+            self._joined[key] = {ip_address(a) for a in d.get("joined", [])}
+
+    def _stop_bridge(self) -> dict[str, Any] | None:
+        """Stop the previous image's bridge (it sent our adverts meanwhile)."""
+        if self.bridge_fd is None:
+            return None
+        fd, self.bridge_fd = self.bridge_fd, None
+        return restart_mod.stop_bridge(fd)
+
+    def _restore(
+        self, handover: dict[str, Any], bridge: dict[str, Any] | None, now: float
+    ) -> set[str]:
+        """The routers, auth state, counters and trackers the previous image
+        handed over; the names restored (the rest start as usual)."""
+        done: set[str] = set()
+        entries = handover.get("instances", {})
+        sent = (bridge or {}).get("items", {})
+        sequences = (bridge or {}).get("sequences", {})
+        for name, inst in self.instances.items():
+            e = entries.get(name)
+            if e is None or name in self._waiting:
+                continue
+            if e.get("fingerprint") != repr(_fingerprint(inst.cfg)):
+                log.info("(%s) changed in the configuration: started afresh", name)
+                continue
+            try:
+                snap = RouterSnapshot.from_json(e["router"])
+            except (KeyError, TypeError, ValueError) as exc:
+                log.error("(%s) hand-over unreadable (%s): started afresh", name, exc)
+                continue
+            b = sent.get(name)
+            if snap.state is State.MASTER and b and b.get("last_sent") is not None:
+                # The bridge advertised meanwhile: the rhythm goes on from its last.
+                snap = replace(snap, armed_at=float(b["last_sent"]))
+            if not inst.router.restore(snap):
+                continue
+            restart_mod.restore_instance(inst, e, sequences.get(name), now)
+            tracker = self.trackers.get(name)
+            if tracker is not None and "scripts" in e:
+                tracker.restore_scripts(e["scripts"])
+            if snap.state is State.MASTER:
+                self.effects.take(inst.cfg)  # adopted: they are on the interface
+            done.add(name)
+        if done:
+            log.info("in-place restart: %d instance(s) carried on", len(done))
+        return done
+
+    def _heard_masters(self) -> set[tuple[str, int, int]]:
+        """(interface, family, VRID) of Masters heard since the sockets opened
+        (a quick look at what is queued: the crash checkpoint's last check)."""
+        heard: set[tuple[str, int, int]] = set()
+        ours = {i.primary for i in self.instances.values()}
+        for key, sock in self.sockets.items():
+            for _ in range(10_000):
+                pkt = sock.recv()
+                if pkt is None:
+                    break
+                p = pkt.payload
+                if len(p) >= 8 and p[0] & 0x0F == 1 and p[2] > 0 and pkt.src not in ours:
+                    heard.add((key[0], key[1], p[1]))
+        return heard
+
+    def _resume(
+        self,
+        checkpoint: dict[str, CheckpointEntry],
+        heard: set[tuple[str, int, int]],
+        restored: set[str],
+        now: float,
+    ) -> set[str]:
+        """After a crash: the Masters the checkpoint lets go on at once."""
+        done: set[str] = set()
+        if not checkpoint:
+            return done
+        boot = restart_mod.boot_id()
+        wall = time.time()
+        for name, inst in self.instances.items():
+            cfg = inst.cfg
+            if name in restored or name in self._waiting or name not in checkpoint:
+                continue
+            entry = checkpoint[name]
+            if entry.state is not State.MASTER:
+                continue
+            verdict, why = decide(
+                entry,
+                vrid=cfg.vrid,
+                family=cfg.family,
+                interface=cfg.interface,
+                now=wall,
+                boot=boot,
+                master_down_interval=float(inst.router.master_down_interval()),
+                addresses_present=self.effects.addresses_present(cfg),
+                other_master=(*_sock_key(cfg), cfg.vrid) in heard,
+            )
+            if verdict is not Resume.MASTER:
+                log.info("(%s) was Master before the last run ended: %s", name, why)
+                continue
+            if inst.auth is not None and entry.sequence is not None:
+                seq = inst.auth.send_sequence
+                seq.last = entry.sequence if seq.last is None else max(seq.last, entry.sequence)
+            acts = inst.router.resume_master(now)
+            if not acts:
+                continue
+            log.info("(%s) resumed as Master after the last run ended: %s", name, why)
+            inst.state_since = now
+            self._perform(inst, acts, now)
+            done.add(name)
+        return done
+
+    def _checkpoint_soon(self) -> None:
+        """A state changed: rewrite the checkpoint once this burst is done."""
+        if self._checkpoint is None or self._checkpoint_due or self._loop is None:
+            return
+        self._checkpoint_due = True
+        self._loop.call_soon(self._write_checkpoint)
+
+    def _write_checkpoint(self) -> None:
+        self._checkpoint_due = False
+        if self._checkpoint is None:
+            return
+        entries = [
+            CheckpointEntry(
+                name=i.cfg.name,
+                vrid=i.cfg.vrid,
+                family=i.cfg.family,
+                interface=i.cfg.interface,
+                state=i.router.state,
+                written=0.0,
+                boot="",
+                sequence=None if i.auth is None else i.auth.send_sequence.last,
+            )
+            for i in self.instances.values()
+        ]
+        try:
+            self._checkpoint.write(entries)
+        except OSError as exc:
+            self.ratelog.log(
+                ("checkpoint",), self.clock.monotonic(), logging.ERROR,
+                "checkpoint %s: %s", self._checkpoint.path, exc,
+            )  # fmt: skip
+        self._arm_touch()
+
+    def _arm_touch(self) -> None:
+        """While an instance is Master, keep the checkpoint's mtime fresh:
+        touched a few times per (shortest) Master_Down_Interval."""
+        if self._touch_timer is not None or self._loop is None or self._checkpoint is None:
+            return
+        masters = [i for i in self.instances.values() if i.router.state is State.MASTER]
+        if not masters:
+            return
+        every = max(0.02, min(float(i.router.master_down_interval()) for i in masters) / 4)
+        self._touch_timer = self._loop.call_later(every, self._touch)
+
+    def _touch(self) -> None:
+        self._touch_timer = None
+        if self._checkpoint is not None:
+            self._checkpoint.touch()
+        self._arm_touch()
+
+    def request_restart(self) -> None:
+        """SIGUSR2: as ``pyvrrp restart``, its answer logged."""
+        if self._loop is not None:
+            self._loop.create_task(self.restart())
+
+    async def restart(self) -> tuple[bool, str]:
+        """``pyvrrp restart`` / SIGUSR2: check, then re-execute in place soon
+        (after the caller had its answer). Refused, with the reason, if the
+        configuration or the code on disk would not start. The checks run
+        beside the loop: adverts go out meanwhile."""
+        if self._restarting:
+            return False, "a restart is already under way"
+        if not self.control_path:
+            return False, "an in-place restart needs the control socket's directory"
+        self._restarting = True
+        loop = asyncio.get_running_loop()
+        go = False
+        try:
+            config = await loop.run_in_executor(None, self.load_config)
+            if config is None:
+                msg = f"{self.config_path} has errors: restart refused, this process goes on"
+                log.error("%s", msg)
+                return False, msg
+            problem = await restart_mod.code_imports_async()
+            if problem is not None:
+                msg = f"the code on disk does not import ({problem}): restart refused"
+                log.error("%s", msg)
+                return False, msg
+            go = True
+        finally:
+            if not go:
+                self._restarting = False
+        loop.call_later(0.05, self._exec_restart)
+        log.info("restart: the configuration loads and the code on disk imports")
+        return True, "restarting in place"
+
+    def _exec_restart(self) -> None:
+        """Hand over, start the bridge, exec. Does not return (unless exec fails)."""
+        assert self.control_path is not None
+        path = f"{self.control_path}.handover"
+        now = self.clock.monotonic()
+        try:
+            restart_mod.write_handover(path, self._handover_doc(now))
+        except OSError as exc:
+            log.error("restart: hand-over %s: %s; this process goes on", path, exc)
+            self._restarting = False
+            return
+        self._write_checkpoint()  # the fallback, if the new image cannot read the above
+        conn, pid = restart_mod.start_bridge(self._bridge_items(now), self._sequences)
+        for sock in self.sockets.values():
+            os.set_inheritable(sock.fileno(), True)
+        os.set_inheritable(conn.fileno(), True)
+        with contextlib.suppress(Exception):
+            self.netlink.call(lambda: None)  # what is queued is done
+        argv = restart_mod.exec_args(self.argv or sys.argv[1:], path, conn.fileno())
+        log.info("restarting in place (bridge pid %d)", pid)
+        for h in logging.getLogger().handlers:
+            with contextlib.suppress(Exception):
+                h.flush()
+        try:
+            os.execv(sys.executable, argv)
+        except OSError as exc:  # pragma: no cover - the interpreter vanished
+            log.error("restart: exec %s: %s; this process goes on", sys.executable, exc)
+            restart_mod.stop_bridge(conn.detach())
+            self._restarting = False
+
+    def _sequences(self) -> dict[str, int | None]:
+        return {
+            name: (None if i.auth is None else i.auth.send_sequence.last)
+            for name, i in self.instances.items()
+        }
+
+    def _bridge_items(self, now: float) -> list[restart_mod.BridgeItem]:
+        items = []
+        for name, inst in self.instances.items():
+            r = inst.router
+            sock = self.sockets.get(_sock_key(inst.cfg))
+            due = r.next_deadline()
+            if r.state is not State.MASTER or sock is None or due is None:
+                continue
+            ttl = inst.cfg.unicast_ttl if inst.cfg.unicast else 255
+
+            def build(wall: int, inst: Instance = inst) -> list[tuple[IPAddr, bytes]]:
+                return inst.build_adverts(inst.router.effective_priority, wall if inst.auth else 0)
+
+            items.append(
+                restart_mod.BridgeItem(
+                    name, sock, build, inst.primary, ttl, inst.cfg.advert_int, due
+                )
+            )
+        return items
+
+    def _handover_doc(self, now: float) -> dict[str, Any]:
+        instances = {}
+        for name, inst in self.instances.items():
+            if name in self._waiting:
+                continue
+            e = restart_mod.instance_doc(inst, now)
+            e["fingerprint"] = repr(_fingerprint(inst.cfg))
+            e["router"] = inst.router.snapshot().to_json()
+            tracker = self.trackers.get(name)
+            if tracker is not None:
+                e["scripts"] = tracker.script_states()
+            instances[name] = e
+        return {
+            "version": restart_mod.HANDOVER_VERSION,
+            "boot": restart_mod.boot_id(),
+            "pid": os.getpid(),
+            "restarts": self.restarts,
+            "first_started": self.first_started,
+            "sockets": [
+                {
+                    "interface": key[0],
+                    "family": key[1],
+                    "fd": sock.fileno(),
+                    "joined": sorted(str(a) for a in self._joined.get(key, set())),
+                }
+                for key, sock in self.sockets.items()
+            ],
+            "instances": instances,
+        }
 
     def _start_link_watcher(self) -> None:
         try:
@@ -1534,6 +1900,9 @@ class Daemon:
         await self.scripts.drain()
         await asyncio.get_running_loop().run_in_executor(None, self.mailer.close)
         self.effects.release_all()
+        if self._checkpoint is not None:
+            # A clean stop: the Backups were told (priority 0); nothing to resume.
+            self._checkpoint.remove()
         if self._control is not None:
             await self._control.stop()
         self._close()
@@ -1567,6 +1936,9 @@ class Daemon:
         if self._wait_timer is not None:
             self._wait_timer.cancel()
             self._wait_timer = None
+        if self._touch_timer is not None:
+            self._touch_timer.cancel()
+            self._touch_timer = None
         if self._poll_timer is not None:
             self._poll_timer.cancel()
             self._poll_timer = None
@@ -1758,6 +2130,9 @@ class Daemon:
             "pid": os.getpid(),
             "config": str(Path(self.config_path)),
             "uptime": round(now - self.started_at, 3),
+            "restarts": self.restarts,
+            "started": round(self.started_wall, 3),
+            "first_started": round(self.first_started, 3),
             "reloads": self.reloads,
             "reload_failures": self.reload_failures,
             "auth_hmac_tag": "c" if _tag_accelerated() else "python",

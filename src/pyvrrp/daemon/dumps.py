@@ -5,7 +5,9 @@
   per instance, under keepalived's field names (vrrp_json.c), or with
   ``json_version 2`` that list as ``{"vrrp": [...]}``. keepalived-exporter and
   status monitors read this file.
-* Stats (SIGUSR2; ``stats_dump_file``, default ``/tmp/keepalived.stats``):
+* Stats (keepalived's SIGUSR2, here SIGRTMIN+4: SIGUSR2 restarts pyvrrp in
+  place; ``pyvrrp run --signum STATS``; ``stats_dump_file``, default
+  ``/tmp/keepalived.stats``):
   keepalived's text layout (vrrp_print.c), one block per instance.
 * Data (SIGUSR1; ``state_dump_file``, default ``/tmp/keepalived.data``): the
   VRRP parts of keepalived's data dump (vrrp_data.c): global definitions,
@@ -55,7 +57,10 @@ def signum(name: str) -> int | None:
         "STOP": signal.SIGTERM,
         "RELOAD": signal.SIGHUP,
         "DATA": signal.SIGUSR1,
-        "STATS": signal.SIGUSR2,
+        # keepalived's SIGUSR2; in pyvrrp SIGUSR2 is the in-place restart (the
+        # signal nginx upgrades with): the stats dump has a signal of its own,
+        # which ``pyvrrp run --signum STATS`` names, as keepalived's does.
+        "STATS": signal.SIGRTMIN + 4,
         "STATS_CLEAR": signal.SIGRTMAX - 1,
         "JSON": signal.SIGRTMIN + 2,
     }

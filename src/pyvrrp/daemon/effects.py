@@ -429,6 +429,16 @@ class Effects:
             self.netlink.post(self.children.remove, link.name)
         self._post_save()
 
+    def addresses_present(self, cfg: InstanceConfig) -> bool:
+        """Are all the instance's virtual addresses on their interfaces?"""
+        if self.addresses is None:
+            return False
+        vips = net_vips(cfg)
+        try:
+            return bool(vips) and all(self.netlink.call(self.addresses.present, v) for v in vips)
+        except OSError:
+            return False
+
     def child_link_local(self, cfg: InstanceConfig) -> Any:
         """The link-local address an IPv6 instance's child sends from."""
         assert self.children is not None and cfg.interface is not None
@@ -488,10 +498,12 @@ class Effects:
         self._static_rules = rules
         self._post_save()
 
-    def remove_leftovers(self, config: Config) -> None:
+    def remove_leftovers(self, config: Config, keep: Iterable[InstanceConfig] = ()) -> None:
         """At start: what the last run wrote down as added and did not remove
         (it was killed) goes, but for the static entries this config keeps
-        (adopted instead). Nothing it did not add is touched."""
+        (adopted instead) and what the instances in ``keep`` hold (Masters
+        going on through an in-place restart or a crash: they take it again,
+        adopting it). Nothing it did not add is touched."""
         from pyvrrp.net.addresses import PolicyRule
         from pyvrrp.net.addresses import VirtualAddress as NetVip
         from pyvrrp.net.addresses import VirtualRoute as NetRoute
@@ -515,6 +527,13 @@ class Effects:
             return
         keep_vips, keep_routes = static_entries(config)
         keep_rules = net_rules(config.static_rules)
+        for cfg in keep:
+            vips, routes, rules = held_entries(cfg)
+            keep_vips, keep_routes, keep_rules = (
+                keep_vips + vips,
+                keep_routes + routes,
+                keep_rules + rules,
+            )
         for rule in old_rules:
             if rule not in keep_rules:
                 log.info("removing rule %s left by the last run", rule)

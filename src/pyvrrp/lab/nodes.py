@@ -125,13 +125,19 @@ class PyvrrpNode:
     # -- process ----------------------------------------------------------------
 
     def start(
-        self, config: str | None = None, *, wait: bool = True, args: Sequence[str] = ()
+        self,
+        config: str | None = None,
+        *,
+        wait: bool = True,
+        args: Sequence[str] = (),
+        pythonpath: str | None = None,
     ) -> PyvrrpNode:
+        """Start the daemon (``pythonpath``: run that code tree instead of this one)."""
         if config is not None:
             self.conf.write_text(config)
         self.clockfile.write_text("0")
         env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+        env["PYTHONPATH"] = pythonpath or os.pathsep.join(p for p in sys.path if p)
         env["PYVRRP_LAB_CLOCK_FILE"] = str(self.clockfile)
         log = open(self.logfile, "a")  # noqa: SIM115 - owned by the child
         self.proc = self.lab.popen(

@@ -135,6 +135,21 @@ class _VrrpSocket:
     def fileno(self) -> int:
         return self._sock.fileno()
 
+    @classmethod
+    def from_fd(cls, fd: int, ifname: str) -> _VrrpSocket:
+        """A socket a previous process image opened and configured (an in-place
+        restart): its options, device and group memberships are the kernel's
+        and stay as they were."""
+        self = cls.__new__(cls)
+        self.ifname = ifname
+        self.ifindex = _ifindex(ifname) if ifname else 0
+        self.dropped = 0
+        self._buf = bytearray(_RECV_SIZE)
+        self._view = memoryview(self._buf)
+        self._sock = socket.socket(fileno=fd)
+        self._sock.setblocking(False)
+        return self
+
     def rcvbuf(self) -> int:
         """The receive buffer the kernel gave (twice what was asked, for its overhead)."""
         return int(self._sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF))

@@ -20,6 +20,7 @@ Transitions at a glance (event -> new state: actions)::
                 advert lower                  -> MASTER: SendAdvert (keepalived) or discard
     owner       any advert, owner_ignore_adverts -> dropped (keepalived)
     any         shutdown                      -> INITIALIZE (Master: SendAdvert(0), Release)
+    INITIALIZE  resume_master (crash restart) -> MASTER: SendAdvert, Take (no Notify)
     any         fault raised                  -> FAULT (Master: SendAdvert(0), Release)
     FAULT       last fault cleared            -> as at start-up
 
@@ -50,6 +51,7 @@ from .events import (
     TakeAddresses,
     TakeoverHeld,
 )
+from .handover import RouterSnapshot, counters_from_json, counters_to_json
 from .params import OWNER_PRIORITY, PRIORITY_STOP, RouterParams
 from .timers import cs_to_seconds, master_down_interval, skew_time
 
@@ -334,6 +336,66 @@ class VirtualRouter:
         if not new_params.preempt or new_params.preempt_delay_cs != old.preempt_delay_cs:
             self._preempt_after = None
         return []
+
+    # ---- restarts (see handover.py)
+
+    def snapshot(self) -> RouterSnapshot:
+        """Everything but the configuration, as a value (an in-place restart)."""
+        return RouterSnapshot(
+            vrid=self.params.vrid,
+            version=self.params.version,
+            family=self.params.family,
+            state=self.state,
+            effective_priority=self.effective_priority,
+            master_adver_interval_cs=self.master_adver_interval_cs,
+            master_address=self.master_address,
+            timer=None if self._timer is None else self._timer.value,
+            armed_at=None if self._armed_at is None else float(self._armed_at),
+            duration=self._duration,
+            preempt_after=self._preempt_after,
+            silence_from=self._silence_from,
+            addresses_held=self.addresses_held,
+            wants_master=self.wants_master,
+            fault_reasons=frozenset(self._fault_reasons),
+            counters=counters_to_json(self.counters),
+        )
+
+    def restore(self, snap: RouterSnapshot) -> bool:
+        """Take a snapshot's state (a new router, never started). False, and
+        nothing changed, if it is of another virtual router (VRID, version,
+        family): the daemon then starts the router as new."""
+        p = self.params
+        if (snap.vrid, snap.version, snap.family) != (p.vrid, p.version, p.family):
+            return False
+        self.state = snap.state
+        self.master_adver_interval_cs = snap.master_adver_interval_cs
+        self.master_address = snap.master_address
+        self.addresses_held = snap.addresses_held
+        self.wants_master = snap.wants_master
+        self._fault_reasons = set(snap.fault_reasons)
+        counters_from_json(self.counters, snap.counters)
+        self._cancel()
+        # (The effective priority stays the new configuration's: the daemon
+        # applies its tracker, whose state it hands over, as after a reload.)
+        self._preempt_after = snap.preempt_after
+        self._silence_from = snap.silence_from
+        if snap.timer is not None and snap.armed_at is not None:
+            self._arm(Timer(snap.timer), snap.armed_at, snap.duration)
+        return True
+
+    def resume_master(self, now: float) -> list[Action]:
+        """After a crash, as :func:`~.handover.decide` allowed: straight from
+        INITIALIZE to MASTER without a transition (nothing to notify: the
+        addresses are still on the interface and the Backups never took
+        over). The advert goes at once, the addresses are made ours again
+        (they are there: nothing moves), no gratuitous ARP."""
+        if self.state is not State.INITIALIZE or self._fault_reasons:
+            return []
+        self.state = State.MASTER
+        self.master_address = self.params.primary_address
+        self.master_adver_interval_cs = self.params.advert_interval_cs
+        self._arm(Timer.ADVER, now, cs_to_seconds(self.params.advert_interval_cs))
+        return [self._send(self.effective_priority), self._take()]
 
     # ---- sync group hooks (see syncgroup.py)
 

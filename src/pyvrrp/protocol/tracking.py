@@ -233,6 +233,18 @@ class Tracker:
             self._process_counts[name] = count
         return self.result()
 
+    def script_states(self) -> dict[str, list[int]]:
+        """Each script's status and streak (an in-place restart keeps them)."""
+        return {n: [int(st.ok), st.streak] for n, st in self._script_state.items()}
+
+    def restore_scripts(self, states: dict[str, list[int]]) -> None:
+        """Take :meth:`script_states` of a previous process (scripts it names
+        that this tracker has; the others keep their initial state)."""
+        for name, (ok, streak) in states.items():
+            st = self._script_state.get(name)
+            if st is not None:
+                st.ok, st.streak = bool(ok), int(streak)
+
     def script_ok(self, name: str) -> bool:
         """The script's current OK/KO status after rise/fall."""
         return self._script_state[name].ok
