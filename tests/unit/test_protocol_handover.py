@@ -209,3 +209,118 @@ def test_checkpoint_entries_through_json() -> None:
     assert CheckpointEntry.from_json({**doc, "sequence": None, "interface": None}) == (
         CheckpointEntry(**{**ENTRY.__dict__, "sequence": None, "interface": None})
     )
+
+
+def test_every_field_goes_through_json_exactly() -> None:
+    from pyvrrp.protocol.router import RouterCounters
+
+    counters = RouterCounters(
+        transitions=1,
+        became_master=2,
+        adverts_sent=3,
+        priority_zero_sent=4,
+        adverts_received=5,
+        priority_zero_received=6,
+        takeovers_held=7,
+        dropped={DropReason.OWN_ADDRESS: 8},
+    )
+    from pyvrrp.protocol.handover import counters_from_json, counters_to_json
+
+    doc = counters_to_json(counters)
+    assert doc == {
+        "transitions": 1,
+        "became_master": 2,
+        "adverts_sent": 3,
+        "priority_zero_sent": 4,
+        "adverts_received": 5,
+        "priority_zero_received": 6,
+        "takeovers_held": 7,
+        "dropped": {"own_address": 8},
+    }
+    back = RouterCounters()
+    counters_from_json(back, json.loads(json.dumps(doc)))
+    assert back == counters
+    counters_from_json(back, {})
+    assert back == RouterCounters()
+    snap = RouterSnapshot(
+        vrid=9,
+        version=3,
+        family=4,
+        state=State.BACKUP,
+        effective_priority=123,
+        master_adver_interval_cs=70,
+        master_address=IPv4Address("10.0.0.9"),
+        timer="Master_Down_Timer",
+        armed_at=5.5,
+        duration=Fraction(21, 10),
+        preempt_after=Fraction(71, 10),
+        silence_from=5.25,
+        addresses_held=True,
+        wants_master=True,
+        fault_reasons=frozenset({"a", "b"}),
+        counters=doc,
+    )
+    assert _through_json(snap) == snap
+
+
+def test_a_minimal_snapshot_takes_the_defaults() -> None:
+    snap = RouterSnapshot.from_json(
+        {
+            "vrid": 1,
+            "version": 2,
+            "family": 4,
+            "state": "BACKUP",
+            "effective_priority": 100,
+            "master_adver_interval_cs": 100,
+        }
+    )
+    assert snap == RouterSnapshot(
+        vrid=1,
+        version=2,
+        family=4,
+        state=State.BACKUP,
+        effective_priority=100,
+        master_adver_interval_cs=100,
+    )
+    assert snap.duration == 0 and not snap.addresses_held and not snap.wants_master
+    assert snap.silence_from is None and snap.preempt_after is None and snap.master_address is None
+
+
+def test_the_checkpoint_is_stale_at_exactly_the_interval() -> None:
+    entry = CheckpointEntry(**{**ENTRY.__dict__, "written": 1000.0})
+    facts = {**FACTS, "master_down_interval": 4.0}
+    assert decide(entry, **{**facts, "now": 1004.0})[0] is Resume.NORMAL
+    assert decide(entry, **{**facts, "now": 1003.75})[0] is Resume.MASTER
+
+
+def test_the_snapshot_holds_silence_and_wants_master_and_restore_sets_them() -> None:
+    r = router("a", 100, 1)
+    r.start(10.0)
+    r.receive_advert(advert(200, last=9), 10.5)
+    r.wants_master = True
+    snap = r.snapshot()
+    assert snap.silence_from == 10.5 and snap.wants_master is True
+    new = router("a", 100, 1)
+    new.restore(_through_json(snap))
+    assert new.wants_master is True
+    # The silence is where a takeover during packet loss is held from.
+    deadline = new.next_deadline()
+    assert deadline is not None
+    held = new.handle_timer(deadline, lossy_since=deadline - 0.1)
+    assert type(held[0]).__name__ == "TakeoverHeld"
+    assert held[0].silent_for == pytest.approx(deadline - 10.5)
+
+
+def test_a_timer_without_its_start_is_not_armed() -> None:
+    r = router("a", 100, 1)
+    snap = replace(r.snapshot(), state=State.BACKUP, timer="Master_Down_Timer", armed_at=None)
+    new = router("a", 100, 1)
+    assert new.restore(snap)
+    assert new.next_deadline() is None and new.timer is None
+
+
+def test_resume_master_runs_the_advert_timer_at_its_own_interval() -> None:
+    r = router("a", 100, 1, advert_interval_cs=50)
+    r.master_adver_interval_cs = 300  # (as if learned before)
+    r.resume_master(20.0)
+    assert r.timer is Timer.ADVER and r.master_adver_interval_cs == 50

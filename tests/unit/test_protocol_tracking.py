@@ -142,3 +142,26 @@ def test_apply_drives_the_router_into_and_out_of_fault() -> None:
     t.script_result("f", True, 8.0)
     t.apply(r, 8.0)
     assert r.state is State.BACKUP
+
+
+def test_script_states_go_across_a_restart() -> None:
+    """An in-place restart hands each script's status and streak over: the
+    priority does not jump back to the scripts' initial state."""
+    old = Tracker(100, [script("a", weight=-20, fall=3, rise=2), script("b", weight=5, fall=3)])
+    for _ in range(3):
+        old.script_result("a", False, 0.0)
+    old.script_result("b", False, 0.0)  # one failure of b: a streak of 1, still ok
+    assert old.script_states() == {"a": [0, 0], "b": [1, 1]}
+    assert old.effective_priority == 85
+    new = Tracker(100, [script("a", weight=-20, fall=3, rise=2), script("b", weight=5, fall=3)])
+    assert new.effective_priority == 105
+    new.restore_scripts({**old.script_states(), "gone": [0, 4]})
+    assert new.script_states() == {"a": [0, 0], "b": [1, 1]}
+    assert new.effective_priority == 85
+    new.script_result("b", False, 0.0)  # b's streak went across: this is its second
+    assert new.script_ok("b") is True
+    new.script_result("b", False, 0.0)  # third: fall 3
+    assert new.script_ok("b") is False
+    new.script_result("a", True, 0.0)
+    new.script_result("a", True, 0.0)  # rise 2
+    assert new.script_ok("a") is True

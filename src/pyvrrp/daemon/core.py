@@ -1481,7 +1481,9 @@ class Daemon:
         self._adopted.clear()
         self._build_sync_groups()
         self.effects.reconcile_filter(self.instances.values())
-        heard = self._heard_masters() if checkpoint else set()
+        # (Not after a hand-over: what is queued on the sockets it passed on
+        # is for the routers it restores, a Backup's Master's adverts above all.)
+        heard = self._heard_masters() if checkpoint and handover is None else set()
         bridge = self._stop_bridge()
         now = self.clock.monotonic()
         restored = self._restore(handover, bridge, now) if handover is not None else set()
