@@ -27,10 +27,11 @@ BENCHES = (
     "restart",
     "loaded",
     "flood",
+    "filter",
     "scale",
     "fuzz",
 )
-LAB = {"backup_bench", "takeover", "restart", "loaded", "flood", "scale"}
+LAB = {"backup_bench", "takeover", "restart", "loaded", "flood", "filter", "scale"}
 
 
 def main(argv: list[str] | None = None) -> int:

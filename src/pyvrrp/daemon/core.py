@@ -137,6 +137,8 @@ def _gc_settle() -> None:
 NO_PEER = "no unicast peer (unicast_fault_no_peer)"
 NO_INTERFACE = "interface missing (dynamic_interfaces: waiting for it)"
 NO_SOURCE = "configured source address missing (track_src_ip)"
+#: one in this many packets the BPF filter would drop reaches the daemon (counted)
+_FILTER_SAMPLE = 16384
 #: linkbeat: how often polled links are read (keepalived: every second)
 _POLL_INTERVAL = 1.0
 #: how often instances waiting for their interface (or its address) look again
@@ -260,6 +262,8 @@ class Daemon:
         self._waiting: set[str] = set()
         self._wait_timer: asyncio.TimerHandle | None = None
         self._addr_watcher: Any = None
+        #: sockets whose BPF filter is to be rebuilt
+        self._filter_dirty: set[tuple[str, int]] = set()
         #: linkbeat: interfaces whose links are polled from their drivers
         self._poller: Any = None
         self._polled: set[str] = set()
@@ -406,6 +410,39 @@ class Daemon:
             )
         self.demux[key][cfg.vrid] = inst
         self._size_rcvbuf(key)
+        self._filter_soon(key)
+
+    def _filter_soon(self, key: tuple[str, int]) -> None:
+        """The socket's BPF filter is rebuilt once this round of changes is done."""
+        if self._loop is None:
+            return
+        if not self._filter_dirty:
+            self._loop.call_soon(self._refilter)
+        self._filter_dirty.add(key)
+
+    def _refilter(self) -> None:
+        """Attach to each changed socket the filter of its instances (net/bpf.py):
+        adverts that cannot be valid are dropped in the kernel.
+        ``PYVRRP_NO_BPF=1`` turns it off (benchmarks compare)."""
+        keys, self._filter_dirty = self._filter_dirty, set()
+        if os.environ.get("PYVRRP_NO_BPF") or self.config is None:
+            return
+        from pyvrrp.net import bpf
+
+        for key in keys:
+            sock = self.sockets.get(key)
+            if sock is None:
+                continue
+            spec = bpf.SocketSpec(
+                family=key[1],
+                rules=bpf.rules_of(self.demux.get(key, {}).values()),
+                pass_unknown=self.config.global_defs.log_unknown_vrids,
+                sample=_FILTER_SAMPLE,
+            )
+            try:
+                sock.attach_filter(bpf.compile_filter(spec))
+            except (OSError, ValueError) as exc:
+                log.warning("BPF filter on %s not attached: %s", key[0] or "any", exc)
 
     def _size_rcvbuf(self, key: tuple[str, int]) -> None:
         """The socket's receive buffer as keepalived sizes it: the sum, over
@@ -556,6 +593,7 @@ class Daemon:
             except OSError as exc:
                 log.error("joining %s on %s: %s", group, key[0], exc)
         self._size_rcvbuf(key)
+        self._filter_soon(key)
         assert self._loop is not None
         self._loop.add_reader(sock.fileno(), self._on_readable, key)
         log.info("%s was made again: its VRRP socket reopened", key[0])
@@ -633,6 +671,7 @@ class Daemon:
         self.effects.remove_child(inst.cfg)
         key = _sock_key(inst.cfg)
         self.demux.get(key, {}).pop(inst.cfg.vrid, None)
+        self._filter_soon(key)
         self.trackers.pop(name, None)
         self._scheduled.pop(name, None)
 
@@ -2072,6 +2111,8 @@ class Daemon:
         self._check_sources()
         if new.global_defs.fifo_write_vrrp_states_on_reload:
             self._write_states()
+        for key in self.sockets:
+            self._filter_soon(key)  # peers, TTLs, auth modes may have changed
         self.reloads += 1
         _gc_settle()
         log.info(
@@ -2145,6 +2186,8 @@ class Daemon:
                     "family": key[1],
                     "instances": len(self.demux.get(key, {})),
                     "rcvbuf": sock.rcvbuf(),
+                    "bpf_instructions": sock.filter_len,
+                    "bpf_sample": _FILTER_SAMPLE if sock.filter_len else 0,
                     "kernel_drops": sock.drops(),
                 }
                 for key, sock in self.sockets.items()

@@ -150,6 +150,8 @@ class Instance:
         self._last_dst_multicast = False
         self._last_src: IPAddr | None = None
         self._last_src_packed = b""
+        #: A unicast instance without auth_hmac hears its peers only.
+        self._peers = self._peer_set()
         #: Senders whose adverts owner_ignore_adverts dropped (logged once each).
         self._owner_ignored: set[IPAddr] = set()
         #: Built adverts by priority; emptied by reconfigure().
@@ -157,6 +159,14 @@ class Instance:
         self._sent: dict[int, list[tuple[IPAddr, bytes]]] = {}
 
     # -- configuration --------------------------------------------------------
+
+    def _peer_set(self) -> frozenset[IPAddr] | None:
+        """The sources a unicast instance hears without auth_hmac (with it,
+        the auth layer refuses other sources: UNKNOWN_PEER)."""
+        cfg = self.cfg
+        if not cfg.unicast or cfg.auth_hmac is not None:
+            return None
+        return frozenset(cfg.unicast_peers)
 
     def _style(self) -> ChecksumStyle:
         if self.cfg.family == 6:
@@ -190,6 +200,7 @@ class Instance:
         self._memo_key = self._memo = None
         self._plan_watched = None
         self.destinations = tuple(cfg.unicast_peers) if cfg.unicast else (cfg.mcast_group,)
+        self._peers = self._peer_set()
         # (a reload starts from the configuration, as keepalived's new instance)
         self.old_checksum = cfg.old_unicast_checksum == "always"
         self.style = self._style()
@@ -360,6 +371,8 @@ class Instance:
                 return self.drop("ttl")
         elif cfg.min_ttl is not None and ttl < cfg.min_ttl:
             return self.drop("ttl")
+        if self._peers is not None and src not in self._peers:
+            return self.drop("not_a_peer")
         auth = self.auth
         # A Backup hears the same advert from the same Master over and over. The
         # last one accepted is kept with the key it was judged on: the whole

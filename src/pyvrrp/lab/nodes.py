@@ -131,12 +131,16 @@ class PyvrrpNode:
         wait: bool = True,
         args: Sequence[str] = (),
         pythonpath: str | None = None,
+        env: dict[str, str] | None = None,
     ) -> PyvrrpNode:
-        """Start the daemon (``pythonpath``: run that code tree instead of this one)."""
+        """Start the daemon (``pythonpath``: run that code tree instead of this
+        one; ``env``: more environment)."""
         if config is not None:
             self.conf.write_text(config)
         self.clockfile.write_text("0")
+        extra = env or {}
         env = dict(os.environ)
+        env.update(extra)
         env["PYTHONPATH"] = pythonpath or os.pathsep.join(p for p in sys.path if p)
         env["PYVRRP_LAB_CLOCK_FILE"] = str(self.clockfile)
         log = open(self.logfile, "a")  # noqa: SIM115 - owned by the child

@@ -150,6 +150,16 @@ class _VrrpSocket:
         self._sock.setblocking(False)
         return self
 
+    #: the length of the BPF program attached (0: none)
+    filter_len = 0
+
+    def attach_filter(self, prog: list[tuple[int, int, int, int]]) -> None:
+        """A classic BPF program (net.bpf) on this socket, replacing any."""
+        from pyvrrp.net import bpf
+
+        bpf.attach(self._sock, prog)
+        self.filter_len = len(prog)
+
     def rcvbuf(self) -> int:
         """The receive buffer the kernel gave (twice what was asked, for its overhead)."""
         return int(self._sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF))
