@@ -19,6 +19,14 @@ def lab_ok() -> None:
 
 
 @pytest.fixture
+def no_bpf(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Daemons started by the test run without their sockets' BPF filter: the
+    test holds the daemon's own checks and counters to account (the filter
+    drops the same packets in the kernel, test_lab_bpf.py)."""
+    monkeypatch.setenv("PYVRRP_NO_BPF", "1")
+
+
+@pytest.fixture
 def lab(lab_ok: None) -> Iterator[Lab]:
     """A fresh lab, torn down after the test whatever happens."""
     lb = Lab()

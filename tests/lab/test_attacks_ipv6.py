@@ -27,7 +27,8 @@ from pyvrrp.lab import Lab, inside, one_segment
 from pyvrrp.lab.nodes import HmacBlock, PyvrrpNode, instance_config, wait_for
 from pyvrrp.net import VrrpSocket6, link_local
 
-pytestmark = pytest.mark.lab
+# The daemon's own verdicts and counters: no BPF filter in front (see test_attacks.py).
+pytestmark = [pytest.mark.lab, pytest.mark.usefixtures("no_bpf")]
 
 ADV = 0.5
 VIP = "fd00:1::100/64"

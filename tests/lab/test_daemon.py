@@ -207,7 +207,7 @@ def test_status_counts_what_the_test_provoked(lab) -> None:
     assert "invalid HMAC" in nodes[1].log()
 
 
-def test_multicast_advert_with_ttl_below_255_is_dropped_and_counted(lab) -> None:
+def test_multicast_advert_with_ttl_below_255_is_dropped_and_counted(lab, no_bpf) -> None:  # type: ignore[no-untyped-def]
     """RFC 9568 §7.1: a multicast advert that crossed a router (TTL < 255) is
     dropped, counted, and touches no timer: the Backup still takes over."""
     seg, nodes = start_group(
