@@ -28,10 +28,11 @@ BENCHES = (
     "loaded",
     "flood",
     "filter",
+    "startup",
     "scale",
     "fuzz",
 )
-LAB = {"backup_bench", "takeover", "restart", "loaded", "flood", "filter", "scale"}
+LAB = {"backup_bench", "takeover", "restart", "loaded", "flood", "filter", "startup", "scale"}
 
 
 def main(argv: list[str] | None = None) -> int:

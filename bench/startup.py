@@ -30,16 +30,16 @@ from pyvrrp.lab.topology import one_segment
 
 
 def config(n: int) -> str:
-    """``n`` owner instances (VRIDs 1..255 on up to four groups of /24s)."""
+    """``n`` owner instances: VRIDs 1..255 on ``eth0``, the next 255 on
+    ``eth1``, ... (a VRID is unique per interface)."""
     out = []
     for i in range(n):
         vrid = i % 255 + 1
         group = i // 255
         out.append(
-            f"vrrp_instance VI_{i} {{\n    interface eth0\n    virtual_router_id {vrid}\n"
+            f"vrrp_instance VI_{i} {{\n    interface eth{group}\n    virtual_router_id {vrid}\n"
             f"    priority 255\n    advert_int 1\n    version 3\n"
-            + (f"    mcast_dst_ip 224.0.0.{18 + group}\n" if group else "")
-            + f"    virtual_ipaddress {{\n        10.{100 + group}.{vrid}.1/32\n    }}\n}}\n"
+            f"    virtual_ipaddress {{\n        10.{100 + group}.{vrid}.1/32\n    }}\n}}\n"
         )
     return "".join(out)
 
@@ -102,6 +102,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         seg = one_segment(lab, 1)
         ns = seg.nodes[0].ns
+        most = max(int(x) for x in a.instances.split(","))
+        for g in range(1, (most - 1) // 255 + 1):
+            lab.attach(ns, f"eth{g}", seg.switch, seg.bridge)
+            lab.addr(ns, f"eth{g}", f"10.0.{10 + g}.1/24")
         tmp = Path(tempfile.mkdtemp(prefix="pyvrrp-startup-", dir=lab.tmpdir))
         for n in (int(x) for x in a.instances.split(",")):
             conf = tmp / f"s{n}.conf"
