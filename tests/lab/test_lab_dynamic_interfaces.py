@@ -169,3 +169,17 @@ def test_linkbeat_interfaces_polls_the_instance_s_link(lab) -> None:
     wait_for(lambda: a.state() == "FAULT", 3)
     lab.run(seg.switch, ["ip", "link", "set", "p0", "up"])
     wait_for(lambda: a.state() == "MASTER" and b.state() == "BACKUP", 8)
+
+
+def test_a_track_interface_added_by_a_reload_is_watched(lab) -> None:
+    seg = one_segment(lab, 1)
+    ns0 = seg.nodes[0].ns
+    lab.veth(ns0, "trk0", ns0, "trk1")
+    a = PyvrrpNode(lab, seg.nodes[0])
+    a.start(_conf(200))
+    wait_for(lambda: a.state() == "MASTER", 5)
+    a.reload(_conf(200, "track_interface {", "    trk0", "}"))
+    lab.run(ns0, ["ip", "link", "set", "trk0", "down"])
+    wait_for(lambda: a.state() == "FAULT", 3)
+    lab.run(ns0, ["ip", "link", "set", "trk0", "up"])
+    wait_for(lambda: a.state() == "MASTER", 5)

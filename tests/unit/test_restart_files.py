@@ -161,3 +161,25 @@ def test_a_bridge_whose_new_image_went_away_stops() -> None:
     conn.close()  # the new image died before it could say stop
     _, status = os.waitpid(pid, 0)
     assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+
+
+def test_the_identity_a_restart_compares_is_plain_text() -> None:
+    """The old image writes it, the new one (maybe another version) reads it:
+    plain values only, no repr of a class that an upgrade may change."""
+    from pyvrrp.daemon.core import _identity
+
+    r = loads(
+        "vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 51\n    use_vmac\n"
+        "    virtual_ipaddress {\n        10.0.0.100/24\n    }\n}\n",
+        name="t.conf",
+        env={},
+    )
+    cfg = r.config.instances[0]
+    assert json.loads(_identity(cfg)) == [
+        "eth0",
+        51,
+        4,
+        2,
+        None,
+        ["vrrp.51", "macvlan", "00:00:5e:00:01:33", False, "None"],
+    ]

@@ -15,6 +15,7 @@ import gc
 import grp
 import heapq
 import itertools
+import json
 import logging
 import math
 import os
@@ -178,6 +179,15 @@ def _mtu(ifname: str) -> int:
         return int(Path(f"/sys/class/net/{ifname}/mtu").read_text())
     except (OSError, ValueError):
         return 1500
+
+
+def _identity(cfg: InstanceConfig) -> str:
+    """:func:`_fingerprint` as text that stays the same across code versions
+    (an in-place restart compares the old image's with the new one's)."""
+    v = cfg.vmac
+    child = None if v is None else [v.name, v.kind, v.mac, v.xmit_base, str(v.address)]
+    src = None if cfg.unicast_src_ip is None else str(cfg.unicast_src_ip)
+    return json.dumps([cfg.interface, cfg.vrid, cfg.family, cfg.version, src, child])
 
 
 def _sock_key(cfg: InstanceConfig) -> tuple[str, int]:
@@ -1625,7 +1635,7 @@ class Daemon:
         entries = (handover or {}).get("instances", {})
         for cfg in config.instances:
             e = entries.get(cfg.name)
-            if e is not None and e.get("fingerprint") == repr(_fingerprint(cfg)):
+            if e is not None and e.get("fingerprint") == _identity(cfg):
                 if e.get("router", {}).get("state") == State.MASTER.value:
                     out[cfg.name] = cfg
             elif (c := checkpoint.get(cfg.name)) is not None and c.state is State.MASTER:
@@ -1665,7 +1675,7 @@ class Daemon:
             e = entries.get(name)
             if e is None or name in self._waiting:
                 continue
-            if e.get("fingerprint") != repr(_fingerprint(inst.cfg)):
+            if e.get("fingerprint") != _identity(inst.cfg):
                 log.info("(%s) changed in the configuration: started afresh", name)
                 continue
             try:
@@ -1849,12 +1859,17 @@ class Daemon:
             self._restarting = False
             return
         self._write_checkpoint()  # the fallback, if the new image cannot read the above
+        with contextlib.suppress(Exception):
+            # What is queued is done, and the netlink thread is idle when the
+            # bridge is forked (a fork copies only this thread).
+            self.netlink.call(lambda: None)
+        for h in logging.getLogger().handlers:
+            with contextlib.suppress(Exception):
+                h.flush()
         conn, pid = restart_mod.start_bridge(self._bridge_items(now), self._sequences)
         for sock in self.sockets.values():
             os.set_inheritable(sock.fileno(), True)
         os.set_inheritable(conn.fileno(), True)
-        with contextlib.suppress(Exception):
-            self.netlink.call(lambda: None)  # what is queued is done
         argv = restart_mod.exec_args(self.argv or sys.argv[1:], path, conn.fileno())
         log.info("restarting in place (bridge pid %d)", pid)
         for h in logging.getLogger().handlers:
@@ -1899,7 +1914,7 @@ class Daemon:
             if name in self._waiting:
                 continue
             e = restart_mod.instance_doc(inst, now)
-            e["fingerprint"] = repr(_fingerprint(inst.cfg))
+            e["fingerprint"] = _identity(inst.cfg)
             e["router"] = inst.router.snapshot().to_json()
             tracker = self.trackers.get(name)
             if tracker is not None:
@@ -1923,14 +1938,17 @@ class Daemon:
             "instances": instances,
         }
 
+    def _watched_links(self) -> set[str]:
+        names = {c.interface for c in self.instances_cfg() if c.interface}
+        names |= {c.vmac.name for c in self.instances_cfg() if c.vmac is not None}
+        names |= {t.name for c in self.instances_cfg() for t in c.track_interfaces}
+        return names
+
     def _start_link_watcher(self) -> None:
         try:
             from pyvrrp.net.interfaces import LinkWatcher
 
-            names = {c.interface for c in self.instances_cfg() if c.interface}
-            names |= {c.vmac.name for c in self.instances_cfg() if c.vmac is not None}
-            names |= {t.name for c in self.instances_cfg() for t in c.track_interfaces}
-            self._link_watcher = LinkWatcher(names)
+            self._link_watcher = LinkWatcher(self._watched_links())
             self._monitor_bufs(self._link_watcher.fileno())
             assert self._loop is not None
             self._loop.add_reader(self._link_watcher.fileno(), self._on_link)
@@ -2131,6 +2149,9 @@ class Daemon:
             self._write_states()
         for key in self.sockets:
             self._filter_soon(key)  # peers, TTLs, auth modes may have changed
+        if self._link_watcher is not None:
+            # interfaces and track_interface of new or changed instances
+            self._link_watcher.ifnames = self._watched_links()
         self.reloads += 1
         _gc_settle()
         log.info(
