@@ -98,7 +98,8 @@ def config(impl: str, count: int, priority: int, version: int) -> str:
 
 
 def vip_count(d: Daemon) -> int:
-    return sum(1 for a in d.addresses() if a.startswith("10.1"))
+    """The virtual addresses held (10.10.0.x ... 10.25.0.x; not the 10.0.k.i bases)."""
+    return sum(1 for a in d.addresses() if a.startswith("10.") and not a.startswith("10.0."))
 
 
 def measure(
@@ -198,6 +199,11 @@ def main(argv: list[str] | None = None) -> int:
         "--profile-role", choices=("master", "backup"), default="master", help="(master)"
     )
     p.add_argument("--quick", action="store_true", help="counts 1,50; 3 s window")
+    p.add_argument(
+        "--chart",
+        metavar="PNG",
+        help="draw CPU and RSS against the instance count (needs matplotlib: .[bench])",
+    )
     a = p.parse_args(argv)
     counts = [1, 50] if a.quick else [int(x) for x in a.counts.split(",")]
     window = 3.0 if a.quick else a.window
@@ -231,7 +237,48 @@ def main(argv: list[str] | None = None) -> int:
             cpu = s.sched_pct / r.sched_pct if r.sched_pct > 0 else float("inf")
             rss = s.rss_mib / r.rss_mib
             print(f"{s.impl:12s} {s.count:5d} {s.role:7s} cpu x{cpu:6.2f}  rss x{rss:6.2f}")
+    if a.chart:
+        chart(samples, a.chart, window)
     return 0
+
+
+def chart(samples: list[Sample], path: str, window: float) -> None:
+    """CPU (sched %) and RSS per node against the instance count, one line per
+    implementation and role, log scales: a scaling curve read at a glance."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("# --chart needs matplotlib (pip install '.[bench]')", file=sys.stderr)
+        return
+    fig, (ax_cpu, ax_rss) = plt.subplots(1, 2, figsize=(11, 4.2))
+    styles = {"master": "-", "backup": "--"}
+    for impl in dict.fromkeys(s.impl for s in samples):
+        for role in ("master", "backup"):
+            pts = sorted((s.count, s.sched_pct, s.rss_mib) for s in samples
+                         if s.impl == impl and s.role == role)  # fmt: skip
+            if not pts:
+                continue
+            xs = [x for x, _, _ in pts]
+            label = f"{impl} {role}"
+            ax_cpu.plot(xs, [c for _, c, _ in pts], styles[role], marker="o", label=label)
+            ax_rss.plot(xs, [r for _, _, r in pts], styles[role], marker="o", label=label)
+    for ax, title, unit in ((ax_cpu, "CPU", "% of one core"), (ax_rss, "memory", "RSS, MiB")):
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("VRRP instances (advert_int 1 s)")
+        ax.set_ylabel(unit)
+        ax.set_title(f"{title} per node")
+        ax.grid(True, which="both", alpha=0.3)
+    ax_cpu.legend(fontsize=7)
+    fig.suptitle(
+        f"pyvrrp and keepalived at scale ({load_note()}; {window:g} s windows)", fontsize=8
+    )
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    print(f"# chart written to {path}")
 
 
 if __name__ == "__main__":
