@@ -7,11 +7,10 @@ left is replaced (or removed) by the next start, nothing else touched."""
 from __future__ import annotations
 
 import json
-import sys
 
 import pytest
 
-from pyvrrp.lab.nodes import PyvrrpNode, instance_config, wait_for
+from pyvrrp.lab.nodes import PyvrrpNode, icmp_echo, instance_config, wait_for
 from pyvrrp.lab.topology import one_segment
 from pyvrrp.net.firewall import available
 
@@ -21,37 +20,6 @@ pytestmark = [
 ]
 
 VIP = "10.0.1.100"
-
-
-#: An ICMP echo from inside a namespace (no ping binary needed): exit 0 on a reply.
-_ECHO = """
-import socket, struct, sys, time
-dst = sys.argv[1]
-s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
-s.settimeout(0.3)
-def csum(b):
-    t = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    t = (t >> 16) + (t & 0xFFFF)
-    return ~(t + (t >> 16)) & 0xFFFF
-for seq in range(4):
-    body = struct.pack("!BBHHH", 8, 0, 0, 0x7076, seq) + b"pyvrrp"
-    s.sendto(body[:2] + struct.pack("!H", csum(body)) + body[4:], (dst, 0))
-    end = time.monotonic() + 0.3
-    while time.monotonic() < end:
-        try:
-            data, (src, _) = s.recvfrom(2048)
-        except socket.timeout:
-            break
-        icmp = data[(data[0] & 0xF) * 4:]
-        if src == dst and icmp[0] == 0 and icmp[4:6] == b"\\x70\\x76":
-            sys.exit(0)
-sys.exit(1)
-"""
-
-
-def _ping(lab, ns: str, addr: str) -> bool:  # type: ignore[no-untyped-def]
-    r = lab.run(ns, [sys.executable, "-c", _ECHO, addr], check=False)
-    return r.returncode == 0
 
 
 def _tables(lab, ns: str) -> list[str]:  # type: ignore[no-untyped-def]
@@ -78,7 +46,7 @@ def test_no_accept_master_drops_traffic_to_the_vip_but_answers_arp(lab) -> None:
     a.start(instance_config(priority=150, advert_int=0.5, extra=["accept"]))
     b.start(instance_config(priority=100, advert_int=0.5))
     wait_for(lambda: a.state() == "MASTER" and b.state() == "BACKUP", 5)
-    assert _ping(lab, client.ns, VIP), "with accept the Master answers on the VIP"
+    assert icmp_echo(lab, client.ns, VIP), "with accept the Master answers on the VIP"
     assert "inet pyvrrp" not in _tables(lab, seg.nodes[0].ns)
     a.stop()
     wait_for(lambda: b.state() == "MASTER", 5)
@@ -91,11 +59,11 @@ def test_no_accept_master_drops_traffic_to_the_vip_but_answers_arp(lab) -> None:
     assert f"{VIP}/24" in a.addresses()
     assert _elements(lab, seg.nodes[0].ns) == [VIP]
     lab.run(client.ns, ["ip", "neigh", "flush", "all"])
-    assert not _ping(lab, client.ns, VIP), "Accept_Mode off: the VIP must not answer"
+    assert not icmp_echo(lab, client.ns, VIP), "Accept_Mode off: the VIP must not answer"
     neigh = json.loads(lab.run(client.ns, ["ip", "-j", "neigh", "show", VIP]).stdout)
     mac_a = _mac(lab, seg.nodes[0].ns, seg.nodes[0].ifname)
     assert neigh and neigh[0].get("lladdr") == mac_a, neigh  # ARP still works
-    assert _ping(lab, client.ns, str(seg.nodes[0].ipv4.ip))
+    assert icmp_echo(lab, client.ns, str(seg.nodes[0].ipv4.ip))
 
     # Back to Backup (B preempts with a higher priority): the VIP leaves the set.
     b.stop()
@@ -135,15 +103,15 @@ def test_reload_turns_the_filter_on_and_off(lab) -> None:
     a = PyvrrpNode(lab, seg.nodes[0])
     a.start(instance_config(priority=150, advert_int=0.5, extra=["accept"]))
     wait_for(lambda: a.state() == "MASTER", 5)
-    assert _ping(lab, client.ns, VIP)
+    assert icmp_echo(lab, client.ns, VIP)
     assert "inet pyvrrp" not in _tables(lab, ns)
     # no_accept by reload: the running Master's VIP is filtered at once.
     a.reload(instance_config(priority=150, advert_int=0.5, extra=["no_accept"]))
     wait_for(lambda: "inet pyvrrp" in _tables(lab, ns) and _elements(lab, ns) == [VIP], 3)
     assert a.state() == "MASTER"
-    assert not _ping(lab, client.ns, VIP)
+    assert not icmp_echo(lab, client.ns, VIP)
     # And back: the table goes.
     a.reload(instance_config(priority=150, advert_int=0.5, extra=["accept"]))
     wait_for(lambda: "inet pyvrrp" not in _tables(lab, ns), 3)
-    assert _ping(lab, client.ns, VIP)
+    assert icmp_echo(lab, client.ns, VIP)
     a.stop()

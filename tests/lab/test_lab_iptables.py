@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 
 import pytest
 
-from pyvrrp.lab.nodes import PyvrrpNode, instance_config, wait_for
+from pyvrrp.lab.nodes import PyvrrpNode, icmp_echo, instance_config, wait_for
 from pyvrrp.lab.topology import one_segment
 from pyvrrp.net.iptables import available
 
@@ -25,37 +24,6 @@ pytestmark = [
 
 VIP = "10.0.1.100"
 DROP_VIP = f"-A PYVRRP-IN -d {VIP}/32 -j DROP"
-
-
-#: An ICMP echo from inside a namespace (no ping binary needed): exit 0 on a reply.
-_ECHO = """
-import socket, struct, sys, time
-dst = sys.argv[1]
-s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
-s.settimeout(0.3)
-def csum(b):
-    t = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    t = (t >> 16) + (t & 0xFFFF)
-    return ~(t + (t >> 16)) & 0xFFFF
-for seq in range(4):
-    body = struct.pack("!BBHHH", 8, 0, 0, 0x7076, seq) + b"pyvrrp"
-    s.sendto(body[:2] + struct.pack("!H", csum(body)) + body[4:], (dst, 0))
-    end = time.monotonic() + 0.3
-    while time.monotonic() < end:
-        try:
-            data, (src, _) = s.recvfrom(2048)
-        except socket.timeout:
-            break
-        icmp = data[(data[0] & 0xF) * 4:]
-        if src == dst and icmp[0] == 0 and icmp[4:6] == b"\\x70\\x76":
-            sys.exit(0)
-sys.exit(1)
-"""
-
-
-def _ping(lab, ns: str, addr: str) -> bool:  # type: ignore[no-untyped-def]
-    r = lab.run(ns, [sys.executable, "-c", _ECHO, addr], check=False)
-    return r.returncode == 0
 
 
 def _tables(lab, ns: str) -> list[str]:  # type: ignore[no-untyped-def]
@@ -91,7 +59,7 @@ def test_no_accept_master_drops_traffic_to_the_vip_in_its_own_chain(lab) -> None
     a.start(with_accept + instance_config(priority=150, advert_int=0.5, extra=["accept"]))
     b.start(instance_config(priority=100, advert_int=0.5))
     wait_for(lambda: a.state() == "MASTER" and b.state() == "BACKUP", 5)
-    assert _ping(lab, client.ns, VIP), "with accept the Master answers on the VIP"
+    assert icmp_echo(lab, client.ns, VIP), "with accept the Master answers on the VIP"
     assert _pyvrrp_rules(lab, ns) == []
     a.stop()
     wait_for(lambda: b.state() == "MASTER", 5)
@@ -107,10 +75,10 @@ def test_no_accept_master_drops_traffic_to_the_vip_in_its_own_chain(lab) -> None
     assert "-A INPUT -j PYVRRP-IN" in _rules(lab, ns, "ip6tables")
     assert "inet pyvrrp" not in _tables(lab, ns)
     lab.run(client.ns, ["ip", "neigh", "flush", "all"])
-    assert not _ping(lab, client.ns, VIP), "Accept_Mode off: the VIP must not answer"
+    assert not icmp_echo(lab, client.ns, VIP), "Accept_Mode off: the VIP must not answer"
     neigh = json.loads(lab.run(client.ns, ["ip", "-j", "neigh", "show", VIP]).stdout)
     assert neigh and neigh[0].get("lladdr") == _mac(lab, ns, seg.nodes[0].ifname)  # ARP works
-    assert _ping(lab, client.ns, str(seg.nodes[0].ipv4.ip))
+    assert icmp_echo(lab, client.ns, str(seg.nodes[0].ipv4.ip))
 
     # Back to Backup (B preempts): the VIP leaves the chain, the chain stays.
     b.stop()
@@ -177,7 +145,7 @@ def test_named_chain_and_ipsets(lab) -> None:
     assert not any("PYVRRP-OUT" in r for r in rules)  # no out chain named
     wait_for(lambda: lab.run(ns, ["ipset", "test", "ka", VIP], check=False).returncode == 0, 3)
     assert lab.run(ns, ["ipset", "-n", "list", "ka6"], check=False).returncode == 0
-    assert not _ping(lab, client.ns, VIP)
+    assert not icmp_echo(lab, client.ns, VIP)
     # Accept by reload: the chains and sets go; the VIP answers.
     a.reload(
         "global_defs {\n    vrrp_iptables MYIN\n    vrrp_ipsets ka\n}\n"
@@ -185,7 +153,7 @@ def test_named_chain_and_ipsets(lab) -> None:
     )
     wait_for(lambda: _pyvrrp_rules(lab, ns) == [], 3)
     assert lab.run(ns, ["ipset", "-n", "list", "ka"], check=False).returncode != 0
-    assert _ping(lab, client.ns, VIP)
+    assert icmp_echo(lab, client.ns, VIP)
     assert "-A INPUT -j MYIN" in _rules(lab, ns)
     a.stop()
     assert "Accept_Mode filter" not in a.log()
